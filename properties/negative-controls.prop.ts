@@ -1,0 +1,101 @@
+// Source: Dinh et al. (ICML 2017), Theorem 1 and THEORY.md §1: homogeneity
+// holds only for α ≥ 0 and only for rectifier-like activations, and a
+// permutation must move the next layer's columns too. Each control below is a
+// property that must FAIL; the suite checks that fast-check catches it and
+// shrinks the counterexample to a small network.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Fraction } from 'mathjs';
+import {
+  exactScale, expectFailure, fitDataset, fitSymmetry, networkArbitrary, rawDatasetArbitrary, rawSymmetryArbitrary, runs,
+} from '../src/arbitraries/index.js';
+import { float64Field, rationalField, type Scalar } from '../src/field/index.js';
+import { datasetIn, flatten, forward, networkIn, parameterCount, shapeOf, unflatten, type Network, type ScalarNetwork } from '../src/network/index.js';
+import { forwardErrorBound } from '../src/network/bounds.js';
+import { applyMap, applySymmetry, floatSymmetryPerturbation, unvalidatedSymmetryMap, type Symmetry } from '../src/symmetry/index.js';
+
+const Q = rationalField;
+
+function sameOutputsExactly(net: Network<Fraction>, other: Network<Fraction>, inputs: Fraction[][]): boolean {
+  const a = forward(Q, net, inputs);
+  const b = forward(Q, other, inputs);
+  return a.every((row, s) => row.every((v, o) => Q.equals(v, b[s]![o]!)));
+}
+
+/** A small counterexample: one hidden layer and a handful of parameters. */
+function expectSmall(net: ScalarNetwork, label: string, message: string): void {
+  const shape = shapeOf(net);
+  console.info(`${label}: caught; shrunk counterexample has ${shape.sizes.length - 1} hidden layer(s), widths [${shape.sizes.join(', ')}], ${parameterCount(shape)} parameters\n${message}`);
+  expect(shape.sizes.length - 1).toBe(1);
+  expect(parameterCount(shape)).toBeLessThanOrEqual(6);
+}
+
+describe('Negative control: a negative scale is not a symmetry (φ(−z) ≠ −φ(z))', () => {
+  it('neuron-scale with c < 0 on a ReLU network changes the outputs, and the shrunk counterexample is small', () => {
+    const negative = exactScale().map((c): Scalar => c.neg());
+    const caught = expectFailure(
+      fc.property(networkArbitrary({ activations: ['relu'], maxWidth: 8 }), rawDatasetArbitrary(), rawSymmetryArbitrary({ kinds: ['neuron-scale'], scaleArbitrary: negative }), (raw, rawData, rawSym) => {
+        const shape = shapeOf(raw);
+        const net = networkIn(Q, raw);
+        const sym = fitSymmetry(rawSym, shape);
+        const moved = unflatten(net, applyMap(Q, unvalidatedSymmetryMap(Q, shape, sym), flatten(net)));
+        return sameOutputsExactly(net, moved, datasetIn(Q, fitDataset(rawData, shape)).inputs);
+      }),
+      runs(200),
+    );
+    expectSmall(caught.counterexample[0], 'negative neuron-scale', caught.message);
+  });
+
+  it('the validated API rejects a negative α with an error naming the field', () => {
+    const net = networkIn(Q, { inputSize: 1, layers: [{ weights: [[1]], activation: 'relu' }, { weights: [[1]], activation: 'linear' }] });
+    const sym: Symmetry = { kind: 'layer-scale', alphas: [new Fraction(-2n, 1n), new Fraction(-1n, 2n)] };
+    expect(() => applySymmetry(Q, net, sym)).toThrow('symmetry.alphas[0]: expected a positive finite scale, got -2');
+  });
+});
+
+describe('Negative control: tanh and softplus are not homogeneous, so layer-scale is not their symmetry', () => {
+  it.each(['tanh', 'softplus'] as const)('%s network under layer-scale: outputs differ beyond the float64 bound', (activation) => {
+    const F = float64Field;
+    const caught = expectFailure(
+      fc.property(
+        networkArbitrary({ activations: [activation], weights: 'dyadic', maxWidth: 8 }),
+        rawDatasetArbitrary({ values: 'dyadic' }),
+        rawSymmetryArbitrary({ kinds: ['layer-scale'], scales: 'float', decades: 3 }),
+        (raw, rawData, rawSym) => {
+          const shape = shapeOf(raw);
+          const net = networkIn(F, raw);
+          const sym = fitSymmetry(rawSym, shape);
+          const moved = applySymmetry(F, net, sym);
+          const inputs = datasetIn(F, fitDataset(rawData, shape)).inputs;
+          const [a, b] = [forward(F, net, inputs), forward(F, moved, inputs)];
+          const bound = forwardErrorBound(net, inputs, { u: F.unitRoundoff });
+          const boundMoved = forwardErrorBound(moved, inputs, { u: F.unitRoundoff, weightPerturbation: floatSymmetryPerturbation(sym, shape.sizes.length, F.unitRoundoff) });
+          return a.every((row, s) => row.every((v, o) => Math.abs(v - b[s]![o]!) <= bound[s]![o]! + boundMoved[s]![o]!));
+        },
+      ),
+      runs(200),
+    );
+    expectSmall(caught.counterexample[0], `${activation} layer-scale`, caught.message);
+  });
+});
+
+describe('Negative control: a permutation of the rows of W_k that leaves the columns of W_{k+1} alone is not a symmetry', () => {
+  it('the half-applied permutation changes the outputs, and the shrunk counterexample is small', () => {
+    const caught = expectFailure(
+      fc.property(networkArbitrary({ maxWidth: 8 }), rawDatasetArbitrary(), fc.nat({ max: 1000 }), (raw, rawData, layerChoice) => {
+        const shape = shapeOf(raw);
+        const net = networkIn(Q, raw);
+        const k = layerChoice % (shape.sizes.length - 1);
+        // Swap units 0 and 1 (a width-1 layer has nothing to swap): a choice that survives shrinking the layer.
+        const swap = <T>(xs: T[]) => (xs.length < 2 ? xs : [xs[1]!, xs[0]!, ...xs.slice(2)]);
+        const broken: Network<Fraction> = {
+          inputSize: net.inputSize,
+          layers: net.layers.map((l, i) => (i === k ? { ...l, weights: swap(l.weights), ...(l.bias ? { bias: swap(l.bias) } : {}) } : l)),
+        };
+        return sameOutputsExactly(net, broken, datasetIn(Q, fitDataset(rawData, shape)).inputs);
+      }),
+      runs(200),
+    );
+    expectSmall(caught.counterexample[0], 'rows-only permutation', caught.message);
+  });
+});

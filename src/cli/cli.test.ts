@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from './main.js';
+
+let dir = '';
+const path = (name: string) => join(dir, name);
+const net = {
+  format: 'flatcheck.network/v1',
+  inputSize: 2,
+  layers: [
+    { weights: [[1, '-1/2'], ['3/4', 2]], bias: [0, '1/3'], activation: 'relu' },
+    { weights: [[1, -1]], activation: 'linear' },
+  ],
+};
+const data = { format: 'flatcheck.dataset/v1', loss: 'mse', inputs: [[1, 2], ['1/2', -1]], targets: [[0], [1]] };
+
+async function run(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'flatcheck-cli-'));
+  writeFileSync(path('net.json'), JSON.stringify(net));
+  writeFileSync(path('data.json'), JSON.stringify(data));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('flatcheck forward', () => {
+  it('prints exact outputs and loss as "p/q" strings in the rational field', async () => {
+    const r = await run('forward', '--net', path('net.json'), '--data', path('data.json'), '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({ outputs: [['-61/12'], ['1']], loss: '3721/288' });
+  });
+
+  it('agrees in float64 and tfjs within float32 precision', async () => {
+    const f64 = JSON.parse((await run('forward', '--net', path('net.json'), '--data', path('data.json'), '--field', 'float64', '--json')).out);
+    expect(f64.outputs[0][0]).toBe(-61 / 12);
+    const f32 = JSON.parse((await run('forward', '--net', path('net.json'), '--data', path('data.json'), '--field', 'tfjs', '--json')).out);
+    expect(Math.abs(f32.outputs[0][0] - -61 / 12)).toBeLessThan(2 ** -20 * 8);
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(f32.backend);
+  });
+
+  it.each([
+    [['--net', 'missing.json', '--data', 'data.json'], /--net: expected a readable file \(ENOENT\), got ".*missing.json"/],
+    [['--net', 'net.json', '--data', 'data.json', '--field', 'float16'], /--field: expected "rational", "float64", "tfjs", got "float16"/],
+    [['--net', 'net.json'], /--data is required/],
+    [['--net', 'net.json', '--data', 'data.json', '--verbose'], /unknown option --verbose/],
+  ])('bad usage %j exits 2 with a named error', async (argv, message) => {
+    const r = await run('forward', ...argv.map((a) => (a.endsWith('.json') ? path(a) : a)));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+});
+
+describe('flatcheck transform', () => {
+  it('keeps exact rationals exact and the function unchanged', async () => {
+    const r = await run('transform', '--net', path('net.json'), '--symmetry', 'neuron-scale', '--layer', '1', '--scales', '3,1/7', '--out', path('scaled.json'));
+    expect(r.code).toBe(0);
+    const written = JSON.parse(readFileSync(path('scaled.json'), 'utf8'));
+    expect(written.layers[0].weights[1]).toEqual(['3/28', '2/7']);
+    expect(written.layers[1].weights[0]).toEqual(['1/3', '-7']);
+    const f = await run('forward', '--net', path('scaled.json'), '--data', path('data.json'), '--json');
+    expect(JSON.parse(f.out)).toEqual({ outputs: [['-61/12'], ['1']], loss: '3721/288' });
+  });
+
+  it('layer-scale and permutation', async () => {
+    expect((await run('transform', '--net', path('net.json'), '--symmetry', 'layer-scale', '--alphas', '1e3,0.001', '--out', path('l.json'))).code).toBe(0);
+    expect(JSON.parse(readFileSync(path('l.json'), 'utf8')).layers[1].weights[0]).toEqual(['1/1000', '-1/1000']);
+    expect((await run('transform', '--net', path('net.json'), '--symmetry', 'permutation', '--layer', '1', '--perm', '1,0', '--out', path('p.json'))).code).toBe(0);
+    expect(JSON.parse(readFileSync(path('p.json'), 'utf8')).layers[0].bias).toEqual(['1/3', '0']);
+  });
+
+  it('writes nothing, and leaves an existing file untouched, when the input is bad', async () => {
+    writeFileSync(path('keep.json'), 'previous contents');
+    for (const argv of [
+      ['--symmetry', 'layer-scale', '--alphas', '2,1/3'],
+      ['--symmetry', 'neuron-scale', '--layer', '1', '--scales', '2,-1'],
+      ['--symmetry', 'permutation', '--layer', '2', '--perm', '0'],
+      ['--symmetry', 'layer-scale', '--alphas', '2,x'],
+    ]) {
+      const r = await run('transform', '--net', path('net.json'), ...argv, '--out', path('keep.json'));
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/^flatcheck transform: --(alphas|scales|layer)(\[\d\])?: expected /);
+    }
+    expect(readFileSync(path('keep.json'), 'utf8')).toBe('previous contents');
+    const r = await run('transform', '--net', path('net.json'), '--symmetry', 'layer-scale', '--alphas', '2,1/3', '--out', path('new.json'));
+    expect(r.err).toBe('flatcheck transform: --alphas: expected scales whose product is 1 (it is 2/3), got [2, 1/3]');
+    expect(existsSync(path('new.json'))).toBe(false);
+  });
+});
+
+describe('the flatcheck bin', () => {
+  it('runs from the checkout through node, with exit codes 0 and 2', () => {
+    const bin = join(import.meta.dirname, '../../bin/flatcheck.mjs');
+    const out = execFileSync(process.execPath, [bin, 'forward', '--net', path('net.json'), '--data', path('data.json'), '--json'], { encoding: 'utf8' });
+    expect(JSON.parse(out).loss).toBe('3721/288');
+    let status = 0;
+    try {
+      execFileSync(process.execPath, [bin, 'nonsense'], { stdio: 'pipe' });
+    } catch (e) {
+      status = (e as { status: number }).status;
+    }
+    expect(status).toBe(2);
+  });
+});

@@ -1,0 +1,36 @@
+/** `flatcheck forward`: outputs and loss of a network on a dataset, in any engine. */
+import type { Field } from '../../field/field.js';
+import { float64Field, rationalField } from '../../field/index.js';
+import { checkCompatible, datasetIn, forward, loss, networkIn, parseDataset, parseNetwork, scalarToJson, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
+import { initTensorBackend, tensorForward } from '../../tensor/index.js';
+import { choice, optionalFlag, parseArgs, requireFlag } from '../args.js';
+import { readJsonFile } from '../io.js';
+import type { CommandResult } from '../main.js';
+
+export const FORWARD_FIELDS = ['rational', 'float64', 'tfjs'] as const;
+export const FORWARD_USAGE = 'flatcheck forward --net NET.json --data DATA.json [--field rational|float64|tfjs] [--json]';
+
+function inField<T>(F: Field<T>, net: ScalarNetwork, data: ScalarDataset) {
+  const N = networkIn(F, net);
+  const D = datasetIn(F, data);
+  return { outputs: forward(F, N, D.inputs).map((row) => row.map((v) => scalarToJson(F, v))), loss: scalarToJson(F, loss(F, N, D)) };
+}
+
+export async function forwardCommand(argv: string[]): Promise<CommandResult> {
+  const args = parseArgs(argv, ['net', 'data', 'field'], ['json']);
+  const net = parseNetwork(readJsonFile(requireFlag(args, 'net'), '--net'));
+  const data = parseDataset(readJsonFile(requireFlag(args, 'data'), '--data'));
+  checkCompatible(net, data);
+  const field = choice(optionalFlag(args, 'field') ?? 'rational', FORWARD_FIELDS, 'field');
+  let result: { outputs: (number | string)[][]; loss: number | string; backend?: string };
+  if (field === 'tfjs') {
+    const backend = await initTensorBackend();
+    result = { ...tensorForward(networkIn(float64Field, net), datasetIn(float64Field, data)), backend };
+  } else {
+    result = field === 'rational' ? inField(rationalField, net, data) : inField(float64Field, net, data);
+  }
+  if (args.flags.has('json')) return { stdout: JSON.stringify(result) };
+  const lines = result.outputs.map((row, i) => `sample ${i}: ${row.join('  ')}`);
+  lines.push(`loss (${data.loss}, ${field}${result.backend ? `/${result.backend}` : ''}): ${result.loss}`);
+  return { stdout: lines.join('\n') };
+}

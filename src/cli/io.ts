@@ -1,0 +1,35 @@
+/** File input and output for the CLI: named read errors, and whole-or-nothing writes. */
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { InputError } from '../field/errors.js';
+
+export function readJsonFile(path: string, flag: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new InputError(flag, path, `a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new InputError(flag, path, `a JSON file (${(e as Error).message})`);
+  }
+}
+
+/**
+ * Writes `text` to `path` whole or not at all: a temporary file in the same
+ * directory, then an atomic rename. A failure leaves any existing file untouched.
+ */
+export function writeFileAtomic(path: string, text: string): void {
+  const target = resolve(path);
+  mkdirSync(dirname(target), { recursive: true });
+  const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    writeFileSync(temporary, text);
+    renameSync(temporary, target);
+  } catch (e) {
+    rmSync(temporary, { force: true });
+    throw e;
+  }
+}

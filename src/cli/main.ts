@@ -1,0 +1,61 @@
+/**
+ * The flatcheck command. Exit codes: 0 success, 1 a check failed, 2 bad usage
+ * or bad input (the message names the option or field and the value).
+ */
+import { InputError } from '../field/errors.js';
+import { UsageError } from './args.js';
+import { FORWARD_USAGE, forwardCommand } from './commands/forward.js';
+import { TRANSFORM_USAGE, transformCommand } from './commands/transform.js';
+import { PROVE_USAGE, proveCommand } from './commands/prove.js';
+
+export interface CommandResult {
+  stdout: string;
+  exitCode?: number;
+}
+
+type Command = { usage: string; summary: string; run: (argv: string[]) => Promise<CommandResult> };
+
+const COMMANDS: Record<string, Command> = {
+  forward: { usage: FORWARD_USAGE, summary: 'outputs and loss of a network on a dataset', run: forwardCommand },
+  transform: { usage: TRANSFORM_USAGE, summary: 'apply a symmetry (layer-scale, neuron-scale, permutation) to a network', run: transformCommand },
+  prove: { usage: PROVE_USAGE, summary: 'run the theorem suite at report-grade counts and write report/', run: proveCommand },
+};
+
+export function usage(): string {
+  const lines = ['flatcheck: the symmetries of rectifier networks, checked (Dinh et al. 2017)', '', 'usage:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.summary}`, `       ${c.usage}`);
+  return lines.join('\n');
+}
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export async function main(argv: string[], io: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.out(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`flatcheck: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    const result = await command.run(rest);
+    io.out(result.stdout);
+    return result.exitCode ?? 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`flatcheck ${name}: ${e.message}\nusage: ${command.usage}`);
+      return 2;
+    }
+    if (e instanceof InputError) {
+      io.err(`flatcheck ${name}: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * mathjs BigNumber (decimal.js) at a chosen number of significant digits: a
+ * high-precision *rounded* field, for checking float64 results and for
+ * transcendental activations at more than double precision.
+ */
+import * as mathjs from 'mathjs';
+import type { Field } from './field.js';
+import { isFraction } from './rational.js';
+
+export type Big = mathjs.BigNumber;
+type BigConstructor = { new (x: string | number): Big; clone(config: object): BigConstructor };
+// mathjs's typings declare BigNumber as a type only; at run time it is decimal.js's constructor.
+const BigNumberClass = (mathjs as unknown as { BigNumber: BigConstructor }).BigNumber;
+
+export function makeBigNumberField(digits = 64): Field<Big> {
+  const Big = BigNumberClass.clone({ precision: digits });
+  const make = (x: string | number) => new Big(x);
+  return {
+    name: 'bignumber',
+    exact: false,
+    // decimal.js rounds half-even to `digits` significant digits.
+    unitRoundoff: 0.5 * 10 ** (1 - digits),
+    zero: make(0),
+    one: make(1),
+    fromScalar: (x) => (isFraction(x) ? (make(x.n.toString()).div(make(x.d.toString())).mul(Number(x.s)) as Big) : make(x)),
+    add: (a, b) => a.add(b) as Big,
+    sub: (a, b) => a.sub(b) as Big,
+    mul: (a, b) => a.mul(b) as Big,
+    div: (a, b) => a.div(b) as Big,
+    neg: (a) => a.neg() as Big,
+    abs: (a) => a.abs() as Big,
+    sign: (a) => (a.isZero() ? 0 : a.isNegative() ? -1 : 1),
+    compare: (a, b) => a.comparedTo(b),
+    equals: (a, b) => a.eq(b),
+    toNumber: (a) => a.toNumber(),
+    toString: (a) => a.toString(),
+    isFinite: (a) => a.isFinite(),
+    transcendental: {
+      exp: (a) => a.exp() as Big,
+      log: (a) => a.ln() as Big,
+      tanh: (a) => a.tanh() as Big,
+    },
+  };
+}
+
+export const bigNumberField = makeBigNumberField();

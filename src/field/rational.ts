@@ -1,0 +1,123 @@
+/**
+ * Exact rationals (mathjs's Fraction, bigint numerator and denominator): the
+ * proof path. No rounding and no tolerance anywhere in this file.
+ */
+import { Fraction } from 'mathjs';
+import type { Field, Scalar } from './field.js';
+
+/** The exact rational value of a finite double, read from its bits (mathjs's own conversion rounds to a "simple" fraction). */
+export function exactFraction(x: number): Fraction {
+  if (!Number.isFinite(x)) throw new RangeError(`cannot convert ${x} to an exact rational: not finite`);
+  if (Number.isInteger(x) && Number.isSafeInteger(x)) return new Fraction(BigInt(x), 1n);
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const bits = view.getBigUint64(0);
+  const negative = bits >> 63n === 1n;
+  const exponentBits = Number((bits >> 52n) & 0x7ffn);
+  const fractionBits = bits & ((1n << 52n) - 1n);
+  // value = mantissa · 2^(exponent), subnormals have no hidden bit.
+  const mantissa = exponentBits === 0 ? fractionBits : fractionBits | (1n << 52n);
+  const exponent = (exponentBits === 0 ? 1 : exponentBits) - 1075;
+  const signed = negative ? -mantissa : mantissa;
+  return exponent >= 0
+    ? new Fraction(signed << BigInt(exponent), 1n)
+    : new Fraction(signed, 1n << BigInt(-exponent));
+}
+
+const RATIONAL_STRING = /^[+-]?\d+(\/\d+)?$/;
+const DECIMAL_STRING = /^[+-]?\d+\.\d+$/;
+
+/**
+ * Parses an exact rational written "p/q", an integer "p", or a finite decimal
+ * "1.25". Returns undefined when the text is none of these (callers name the field).
+ */
+export function parseRational(text: string): Fraction | undefined {
+  const s = text.trim();
+  if (RATIONAL_STRING.test(s)) {
+    const [p, q = '1'] = s.split('/');
+    const den = BigInt(q);
+    if (den === 0n) return undefined;
+    return new Fraction(BigInt(p!), den);
+  }
+  if (DECIMAL_STRING.test(s)) {
+    const negative = s.startsWith('-');
+    const unsigned = s.replace(/^[+-]/, '');
+    const [whole, frac] = unsigned.split('.') as [string, string];
+    const value = new Fraction(BigInt(whole + frac), 10n ** BigInt(frac.length));
+    return negative ? value.neg() : value;
+  }
+  return undefined;
+}
+
+export function isFraction(x: unknown): x is Fraction {
+  return x instanceof Fraction;
+}
+
+export function toFraction(x: Scalar): Fraction {
+  return isFraction(x) ? x : exactFraction(x);
+}
+
+/** "p/q", or "p" for integers. */
+export function formatFraction(x: Fraction): string {
+  return x.toFraction();
+}
+
+function bitLength(x: bigint): number {
+  return x === 0n ? 0 : x.toString(2).length;
+}
+
+/**
+ * The double nearest to p/q (fraction.js's valueOf divides Number(p) by
+ * Number(q), which is NaN or 0 once p or q passes 2^1024). 55+ quotient bits
+ * and a sticky bit make BigInt → Number round correctly; only results in
+ * the subnormal range can be rounded twice.
+ */
+export function fractionToNumber(x: Fraction): number {
+  if (x.n === 0n) return 0;
+  const shift = 56 - (bitLength(x.n) - bitLength(x.d));
+  const scaledN = shift >= 0 ? x.n << BigInt(shift) : x.n;
+  const scaledD = shift >= 0 ? x.d : x.d << BigInt(-shift);
+  const quotient = scaledN / scaledD;
+  const sticky = scaledN % scaledD === 0n ? 0n : 1n;
+  let value = Number((quotient << 1n) | sticky);
+  // value · 2^-(shift+1), applied in steps so no intermediate overflows or underflows early.
+  let exponent = -(shift + 1);
+  while (exponent > 0) {
+    const step = Math.min(exponent, 1000);
+    value *= 2 ** step;
+    exponent -= step;
+  }
+  while (exponent < 0) {
+    const step = Math.max(exponent, -1000);
+    value *= 2 ** step;
+    exponent -= step;
+  }
+  return Number(x.s) * value;
+}
+
+const ZERO = new Fraction(0n, 1n);
+const ONE = new Fraction(1n, 1n);
+
+export const rationalField: Field<Fraction> = {
+  name: 'rational',
+  exact: true,
+  unitRoundoff: 0,
+  zero: ZERO,
+  one: ONE,
+  fromScalar: toFraction,
+  add: (a, b) => a.add(b),
+  sub: (a, b) => a.sub(b),
+  mul: (a, b) => a.mul(b),
+  div: (a, b) => {
+    if (b.n === 0n) throw new RangeError('division by zero in the rational field');
+    return a.div(b);
+  },
+  neg: (a) => a.neg(),
+  abs: (a) => a.abs(),
+  sign: (a) => (a.n === 0n ? 0 : Number(a.s)),
+  compare: (a, b) => a.compare(b),
+  equals: (a, b) => a.equals(b),
+  toNumber: fractionToNumber,
+  toString: formatFraction,
+  isFinite: () => true,
+};

@@ -1,0 +1,99 @@
+/** Batched forward pass and losses over any Field. */
+import type { Field } from '../field/field.js';
+import type { ActivationName, Dataset, Layer, Network } from './types.js';
+import { TRANSCENDENTAL_ACTIVATIONS } from './types.js';
+
+function transcendentalOf<T>(F: Field<T>, what: string) {
+  if (!F.transcendental) {
+    throw new RangeError(`${what} needs exp/log/tanh, which the exact ${F.name} field does not have: use float64 or bignumber`);
+  }
+  return F.transcendental;
+}
+
+/** Throws when the network uses an activation the field cannot evaluate. */
+export function assertFieldSupports<T>(F: Field<T>, net: Network<unknown>): void {
+  net.layers.forEach((l, k) => {
+    if (TRANSCENDENTAL_ACTIVATIONS.includes(l.activation)) transcendentalOf(F, `layers[${k}].activation "${l.activation}"`);
+  });
+}
+
+export function activate<T>(F: Field<T>, activation: ActivationName, slope: T | undefined, z: T): T {
+  switch (activation) {
+    case 'relu':
+      return F.sign(z) > 0 ? z : F.zero;
+    case 'leaky-relu':
+      return F.sign(z) > 0 ? z : F.mul(slope as T, z);
+    case 'abs':
+      return F.abs(z);
+    case 'linear':
+      return z;
+    case 'tanh':
+      return transcendentalOf(F, 'tanh').tanh(z);
+    case 'softplus': {
+      // log(1 + e^z) without overflow: max(z, 0) + log(1 + e^-|z|).
+      const t = transcendentalOf(F, 'softplus');
+      const positivePart = F.sign(z) > 0 ? z : F.zero;
+      return F.add(positivePart, t.log(F.add(F.one, t.exp(F.neg(F.abs(z))))));
+    }
+  }
+}
+
+/** W x + b for one layer and one sample. */
+export function preActivation<T>(F: Field<T>, layer: Layer<T>, x: readonly T[]): T[] {
+  return layer.weights.map((row, i) => {
+    let z = layer.bias ? layer.bias[i]! : F.zero;
+    for (let j = 0; j < row.length; j++) z = F.add(z, F.mul(row[j]!, x[j]!));
+    return z;
+  });
+}
+
+export function forwardSample<T>(F: Field<T>, net: Network<T>, x: readonly T[]): T[] {
+  let a: readonly T[] = x;
+  for (const layer of net.layers) {
+    a = preActivation(F, layer, a).map((z) => activate(F, layer.activation, layer.slope, z));
+  }
+  return a as T[];
+}
+
+/** f_θ(x) for every row of `inputs`. */
+export function forward<T>(F: Field<T>, net: Network<T>, inputs: readonly (readonly T[])[]): T[][] {
+  assertFieldSupports(F, net);
+  return inputs.map((x) => forwardSample(F, net, x));
+}
+
+/** Mean over samples and outputs of the squared error (PyTorch's default reduction). */
+export function mseLoss<T>(F: Field<T>, outputs: readonly (readonly T[])[], targets: readonly (readonly T[])[]): T {
+  let sum = F.zero;
+  let count = 0;
+  outputs.forEach((row, s) =>
+    row.forEach((value, o) => {
+      const r = F.sub(value, targets[s]![o]!);
+      sum = F.add(sum, F.mul(r, r));
+      count++;
+    }),
+  );
+  return F.div(sum, F.fromScalar(count));
+}
+
+/** Mean over samples of −log softmax(f(x))[label], with the max subtracted for stability. */
+export function crossEntropyLoss<T>(F: Field<T>, outputs: readonly (readonly T[])[], labels: readonly number[]): T {
+  const t = transcendentalOf(F, 'cross-entropy');
+  let sum = F.zero;
+  outputs.forEach((row, s) => {
+    const max = row.reduce((m, v) => (F.compare(v, m) > 0 ? v : m));
+    let partition = F.zero;
+    for (const v of row) partition = F.add(partition, t.exp(F.sub(v, max)));
+    // −log softmax = log Σ e^(v−max) − (v_label − max)
+    sum = F.add(sum, F.sub(t.log(partition), F.sub(row[labels[s]!]!, max)));
+  });
+  return F.div(sum, F.fromScalar(outputs.length));
+}
+
+export function lossOfOutputs<T>(F: Field<T>, data: Dataset<T>, outputs: readonly (readonly T[])[]): T {
+  return data.loss === 'mse' ? mseLoss(F, outputs, data.targets) : crossEntropyLoss(F, outputs, data.targets);
+}
+
+/** L(θ) on the dataset. */
+export function loss<T>(F: Field<T>, net: Network<T>, data: Dataset<T>): T {
+  return lossOfOutputs(F, data, forward(F, net, data.inputs));
+}

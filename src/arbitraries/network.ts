@@ -28,6 +28,7 @@ export interface NetworkArbitraryOptions {
 const RATIONAL_SLOPES = [new Fraction(1n, 8n), new Fraction(1n, 3n), new Fraction(-1n, 2n), new Fraction(2n, 1n)];
 const FLOAT_SLOPES = [0.01, 0.125, -0.5, 2];
 
+export const MAX_HIDDEN = 6;
 export const MAX_INPUT = 6;
 export const MAX_OUTPUT = 4;
 
@@ -97,24 +98,30 @@ function* shrinkNetwork(net: ScalarNetwork, minOutput: number): IterableIterator
     layers[k] = { ...layers[k]!, weights: resizeColumns(layers[k]!.weights, sizeBefore(k)) };
     yield { inputSize: net.inputSize, layers };
   }
-  // 2. Drop the last unit of a layer (the output layer too, down to minOutput).
+  // 2. Drop one unit of a layer (the output layer too, down to minOutput), the last first.
+  const without = <T>(xs: T[], j: number) => xs.filter((_, i) => i !== j);
   for (let k = 0; k < K; k++) {
     const width = net.layers[k]!.weights.length;
     if (width <= (k === K - 1 ? minOutput : 1)) continue;
-    const layers = net.layers.map((l, i) => {
-      if (i === k) return { ...l, weights: l.weights.slice(0, -1), ...(l.bias ? { bias: l.bias.slice(0, -1) } : {}) };
-      if (i === k + 1) return { ...l, weights: l.weights.map((row) => row.slice(0, -1)) };
-      return l;
-    });
-    yield { inputSize: net.inputSize, layers };
+    for (let j = width - 1; j >= 0; j--) {
+      const layers = net.layers.map((l, i) => {
+        if (i === k) return { ...l, weights: without(l.weights, j), ...(l.bias ? { bias: without(l.bias, j) } : {}) };
+        if (i === k + 1) return { ...l, weights: l.weights.map((row) => without(row, j)) };
+        return l;
+      });
+      yield { inputSize: net.inputSize, layers };
+    }
   }
-  // 3. Drop the last input.
-  if (net.inputSize > 1) {
-    yield { inputSize: net.inputSize - 1, layers: net.layers.map((l, i) => (i === 0 ? { ...l, weights: l.weights.map((r) => r.slice(0, -1)) } : l)) };
+  // 3. Drop one input, the last first.
+  for (let j = net.inputSize - 1; net.inputSize > 1 && j >= 0; j--) {
+    yield { inputSize: net.inputSize - 1, layers: net.layers.map((l, i) => (i === 0 ? { ...l, weights: l.weights.map((r) => without(r, j)) } : l)) };
   }
-  // 4. Remove every bias.
-  if (net.layers.some((l) => l.bias)) {
+  // 4. Remove every bias, then the bias of one layer.
+  if (net.layers.filter((l) => l.bias).length > 0) {
     yield { inputSize: net.inputSize, layers: net.layers.map(({ bias: _bias, ...l }) => l) };
+    for (let k = 0; k < K && net.layers.filter((l) => l.bias).length > 1; k++) {
+      if (net.layers[k]!.bias) yield { inputSize: net.inputSize, layers: net.layers.map(({ bias, ...l }, i) => (i === k || !bias ? l : { ...l, bias })) };
+    }
   }
   // 5. Simplify one weight or bias at a time: to 0, then to ±1.
   for (let k = 0; k < K; k++) {
@@ -138,7 +145,7 @@ function* shrinkNetwork(net: ScalarNetwork, minOutput: number): IterableIterator
 
 export function networkArbitrary(options: NetworkArbitraryOptions = {}): fc.Arbitrary<ScalarNetwork> {
   return new NetworkArbitrary({
-    maxHidden: options.maxHidden ?? 6,
+    maxHidden: options.maxHidden ?? MAX_HIDDEN,
     maxWidth: options.maxWidth ?? 32,
     maxInput: options.maxInput ?? MAX_INPUT,
     maxOutput: options.maxOutput ?? MAX_OUTPUT,

@@ -11,6 +11,7 @@ import { isFraction } from '../field/rational.js';
 import type { NetworkShape } from '../network/types.js';
 import type { Symmetry, SymmetryKind } from '../symmetry/index.js';
 import { exactScale, logUniformScale } from './scalars.js';
+import { MAX_HIDDEN } from './network.js';
 
 /** A symmetry before it knows the network: a kind, a layer choice and pools of values. */
 export type RawSymmetry =
@@ -36,7 +37,7 @@ export function rawSymmetryArbitrary(options: SymmetryArbitraryOptions = {}): fc
     options.scaleArbitrary ?? (options.scales === 'float' ? logUniformScale(options.decades ?? 6) : exactScale());
   const single: fc.Arbitrary<RawSymmetry> = fc.record({
     kind: fc.constantFrom(...kinds),
-    layerChoice: fc.nat({ max: 1000 }),
+    layerChoice: fc.nat({ max: MAX_HIDDEN - 1 }),
     values: fc.array(scale, { minLength: POOL, maxLength: POOL }),
     keys: fc.array(fc.nat({ max: 1000 }), { minLength: POOL, maxLength: POOL }),
   });
@@ -74,7 +75,8 @@ export function fitSymmetry(raw: RawSymmetry, shape: NetworkShape): Symmetry {
     const free = raw.values.slice(0, K - 1);
     return { kind: 'layer-scale', alphas: [...free, reciprocal(product(free))] };
   }
-  const layer = 1 + (raw.layerChoice % hidden);
+  // Clamped, not modulo: removing an earlier layer while shrinking keeps the last one chosen.
+  const layer = Math.min(raw.layerChoice + 1, hidden);
   const width = shape.sizes[layer - 1]!;
   if (raw.kind === 'neuron-scale') return { kind: 'neuron-scale', layer, scales: raw.values.slice(0, width) };
   return { kind: 'permutation', layer, perm: argsort(raw.keys.slice(0, width)) };

@@ -4,3 +4,4 @@ export * from './network.js';
 export * from './symmetry.js';
 export * from './dataset.js';
 export * from './controls.js';
+export * from './minima.js';

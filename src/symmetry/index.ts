@@ -186,6 +186,19 @@ function buildMap<T>(F: Field<T>, shape: NetworkShape, sym: Symmetry): MonomialM
   }
 }
 
+/**
+ * The gradient law for a linear symmetry: ∇L(Sθ) = S⁻ᵀ ∇L(θ). For the
+ * monomial S (row i has s_i in column π_i), (S⁻ᵀ g)_i = g_{π_i} / s_i.
+ */
+export function transformGradient<T>(F: Field<T>, map: MonomialMap<T>, g: readonly T[]): T[] {
+  return map.source.map((j, i) => F.div(g[j]!, map.scale[i]!));
+}
+
+/** The Hessian law ∇²L(Sθ) = S⁻ᵀ ∇²L(θ) S⁻¹: entry (i, j) is H_{π_i π_j} / (s_i s_j). */
+export function transformHessian<T>(F: Field<T>, map: MonomialMap<T>, H: readonly (readonly T[])[]): T[][] {
+  return map.source.map((pi, i) => map.source.map((pj, j) => F.div(H[pi]![pj]!, F.mul(map.scale[i]!, map.scale[j]!))));
+}
+
 /** The network Sθ. */
 export function applySymmetry<T>(F: Field<T>, net: Network<T>, sym: Symmetry): Network<T> {
   const map = symmetryMap(F, shapeOf(net), sym);

@@ -67,3 +67,22 @@ describe('invalid symmetries are rejected with the field and the value', () => {
     expect(() => applySymmetry(float64Field, fnet, { kind: 'layer-scale', alphas: [3, (1 / 3) * (1 + 2 ** -40)] })).toThrow(/product is 1/);
   });
 });
+
+describe('the Jacobian laws in monomial form agree with the dense S⁻ᵀ (·) S⁻¹', () => {
+  it('for a composed symmetry on the example network', async () => {
+    const { matMul, transpose } = await import('../curvature/exact.js');
+    const { transformGradient, transformHessian } = await import('./index.js');
+    const sym: Symmetry = { kind: 'compose', steps: [{ kind: 'permutation', layer: 1, perm: [1, 0] }, { kind: 'layer-scale', alphas: [f(3n), f(1n, 3n)] }, { kind: 'neuron-scale', layer: 1, scales: [f(5n), f(2n, 7n)] }] };
+    const map = symmetryMap(Q, shape, sym);
+    const P = map.source.length;
+    const H = Array.from({ length: P }, (_, i) => Array.from({ length: P }, (_, j) => f(BigInt((i + 1) * (j + 2) + i + j))));
+    const Hsym = H.map((row, i) => row.map((v, j) => v.add(H[j]![i]!)));
+    const g = Array.from({ length: P }, (_, i) => f(BigInt(i * i - 3), BigInt(i + 1)));
+    const SinvT = transpose(mapToDense(Q, invertMap(Q, map)));
+    const Sinv = mapToDense(Q, invertMap(Q, map));
+    const dense = matMul(Q, matMul(Q, SinvT, Hsym), Sinv);
+    expect(transformHessian(Q, map, Hsym).map((r) => r.map((x) => x.toFraction()))).toEqual(dense.map((r) => r.map((x) => x.toFraction())));
+    const gDense = matMul(Q, SinvT, g.map((x) => [x])).map((r) => r[0]!);
+    expect(show(transformGradient(Q, map, g))).toEqual(show(gDense));
+  });
+});

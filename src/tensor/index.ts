@@ -1,2 +1,3 @@
 export * from './backend.js';
 export * from './network.js';
+export * from './derivatives.js';

@@ -1,0 +1,276 @@
+/**
+ * Exact gradient and Hessian of the loss over any Field.
+ *
+ * Per sample s, with a_0 = x, z_k = W_k a_{k−1} + b_k, a_k = φ_k(z_k),
+ * D_k = diag φ_k'(z_k), f = a_K, and the loss's derivatives in the outputs
+ * e = ∂ℓ_s/∂f, Λ = ∂²ℓ_s/∂f²:
+ *
+ *   G_K = D_K, G_k = G_{k+1} W_{k+1} D_k         (G_k = ∂f/∂z_k)
+ *   J[:, W_k[i][j]] = G_k[:, i] a_{k−1}[j],  J[:, b_k[i]] = G_k[:, i]
+ *   ∇ℓ_s = Jᵀ e
+ *   ∇²ℓ_s = Jᵀ Λ J + ∇²(eᵀ f)                    (e held fixed in the second term)
+ *
+ * For piecewise-linear activations (relu, leaky-relu, abs, linear) f is
+ * affine in each layer's parameters off the kinks, so ∇²(eᵀf) has no
+ * within-layer block, and for layers k < l, with δ_l = eᵀ G_l and
+ * A_{l−1,k} = ∂a_{l−1}/∂z_k = D_{l−1} W_{l−1} ⋯ W_{k+1} D_k:
+ *
+ *   ∂²(eᵀf)/∂W_l[m][n] ∂W_k[i][j] = δ_l[m] · A_{l−1,k}[n][i] · a_{k−1}[j]
+ *   (a_{k−1}[j] replaced by 1 for b_k[i]; zero for b_l[m]).
+ *
+ * A pre-activation exactly 0 at a kinked activation makes the derivative
+ * undefined: a KinkError says where, never a silent number.
+ */
+import type { Field } from '../field/field.js';
+import { InputError } from '../field/errors.js';
+import { assertFieldSupports, activate, preActivation } from '../network/forward.js';
+import { checkCompatible } from '../network/json.js';
+import { parameterCount, parameterOffsets } from '../network/flat.js';
+import { shapeOf, type ActivationName, type Dataset, type Network } from '../network/types.js';
+
+export class KinkError extends Error {
+  constructor(
+    readonly sample: number,
+    readonly layer: number,
+    readonly unit: number,
+  ) {
+    super(`derivative undefined here: sample ${sample}, layer ${layer} (0-based), unit ${unit} has pre-activation exactly 0 at a kink`);
+    this.name = 'KinkError';
+  }
+}
+
+/** Activations whose second derivative vanishes off the kinks. */
+export const PIECEWISE_LINEAR: readonly ActivationName[] = ['relu', 'leaky-relu', 'abs', 'linear'];
+
+/** φ'(z), or undefined at a kink. */
+function activationDerivative<T>(F: Field<T>, activation: ActivationName, slope: T | undefined, z: T): T | undefined {
+  const s = F.sign(z);
+  switch (activation) {
+    case 'relu':
+      return s > 0 ? F.one : s < 0 ? F.zero : undefined;
+    case 'leaky-relu':
+      return s > 0 ? F.one : s < 0 ? (slope as T) : undefined;
+    case 'abs':
+      return s > 0 ? F.one : s < 0 ? F.neg(F.one) : undefined;
+    case 'linear':
+      return F.one;
+    case 'tanh': {
+      const t = F.transcendental!.tanh(z);
+      return F.sub(F.one, F.mul(t, t));
+    }
+    case 'softplus': {
+      // σ(z) = 1 / (1 + e^−z), written to avoid overflow for large |z|.
+      const { exp } = F.transcendental!;
+      const ez = exp(F.neg(F.abs(z)));
+      return s >= 0 ? F.div(F.one, F.add(F.one, ez)) : F.div(ez, F.add(F.one, ez));
+    }
+  }
+}
+
+/** One sample's forward pass: activations a_0..a_K and derivatives d_k = diag D_k. */
+export interface SamplePass<T> {
+  activations: T[][];
+  derivatives: T[][];
+}
+
+export function samplePasses<T>(F: Field<T>, net: Network<T>, inputs: readonly (readonly T[])[]): SamplePass<T>[] {
+  assertFieldSupports(F, net);
+  return inputs.map((x, s) => {
+    const activations: T[][] = [[...x]];
+    const derivatives: T[][] = [];
+    net.layers.forEach((layer, k) => {
+      const z = preActivation(F, layer, activations[k]!);
+      derivatives.push(
+        z.map((v, i) => {
+          const d = activationDerivative(F, layer.activation, layer.slope, v);
+          if (d === undefined) throw new KinkError(s, k, i);
+          return d;
+        }),
+      );
+      activations.push(z.map((v) => activate(F, layer.activation, layer.slope, v)));
+    });
+    return { activations, derivatives };
+  });
+}
+
+/** e = ∂ℓ_s/∂f and Λ = ∂²ℓ_s/∂f² for each sample, for L = Σ_s ℓ_s. */
+export interface OutputDerivatives<T> {
+  gradient: T[];
+  hessian: T[][];
+}
+
+export function outputDerivatives<T>(F: Field<T>, data: Dataset<T>, outputs: readonly (readonly T[])[]): OutputDerivatives<T>[] {
+  const N = outputs.length;
+  if (data.loss === 'mse') {
+    const O = outputs[0]!.length;
+    const c = F.div(F.fromScalar(2), F.fromScalar(N * O));
+    return outputs.map((f, s) => ({
+      gradient: f.map((v, o) => F.mul(c, F.sub(v, data.targets[s]![o]!))),
+      hessian: f.map((_, i) => f.map((_, j) => (i === j ? c : F.zero))),
+    }));
+  }
+  if (!F.transcendental) throw new InputError('loss', 'cross-entropy', `a float field for cross-entropy (the ${F.name} field has no exp/log)`);
+  const { exp } = F.transcendental;
+  const invN = F.div(F.one, F.fromScalar(N));
+  return outputs.map((f, s) => {
+    const max = f.reduce((m, v) => (F.compare(v, m) > 0 ? v : m));
+    const w = f.map((v) => exp(F.sub(v, max)));
+    const total = w.reduce((a, b) => F.add(a, b));
+    const p = w.map((v) => F.div(v, total));
+    return {
+      gradient: p.map((v, o) => F.mul(invN, o === data.targets[s] ? F.sub(v, F.one) : v)),
+      hessian: p.map((pi, i) => p.map((pj, j) => F.mul(invN, i === j ? F.sub(pi, F.mul(pi, pj)) : F.neg(F.mul(pi, pj))))),
+    };
+  });
+}
+
+interface Weights<T> {
+  w: T[][][];
+  hasBias: boolean[];
+}
+
+/** G_k = ∂f/∂z_k for every layer (O × n_k). */
+function outputJacobians<T>(F: Field<T>, { w }: Weights<T>, pass: SamplePass<T>): T[][][] {
+  const K = w.length;
+  const G: T[][][] = new Array(K);
+  G[K - 1] = pass.derivatives[K - 1]!.map((d, o) => pass.derivatives[K - 1]!.map((_, i) => (i === o ? d : F.zero)));
+  for (let k = K - 2; k >= 0; k--) {
+    const next = G[k + 1]!;
+    const W = w[k + 1]!;
+    const d = pass.derivatives[k]!;
+    G[k] = next.map((row) =>
+      d.map((dk, i) => {
+        let sum = F.zero;
+        for (let m = 0; m < row.length; m++) sum = F.add(sum, F.mul(row[m]!, W[m]![i]!));
+        return F.mul(sum, dk);
+      }),
+    );
+  }
+  return G;
+}
+
+function weightsOf<T>(net: Network<T>): Weights<T> {
+  return { w: net.layers.map((l) => l.weights), hasBias: net.layers.map((l) => l.bias !== undefined) };
+}
+
+export function lossGradient<T>(F: Field<T>, net: Network<T>, data: Dataset<T>): T[] {
+  checkCompatible(net, data);
+  const shape = shapeOf(net);
+  const { weightOffset, biasOffset, fanIn } = parameterOffsets(shape);
+  const gradient = new Array<T>(parameterCount(shape)).fill(F.zero);
+  const passes = samplePasses(F, net, data.inputs);
+  const derivs = outputDerivatives(F, data, passes.map((p) => p.activations[p.activations.length - 1]!));
+  const K = net.layers.length;
+  passes.forEach((pass, s) => {
+    let delta = derivs[s]!.gradient.map((e, o) => F.mul(e, pass.derivatives[K - 1]![o]!));
+    for (let k = K - 1; k >= 0; k--) {
+      const a = pass.activations[k]!;
+      delta.forEach((di, i) => {
+        for (let j = 0; j < fanIn[k]!; j++) {
+          const at = weightOffset[k]! + i * fanIn[k]! + j;
+          gradient[at] = F.add(gradient[at]!, F.mul(di, a[j]!));
+        }
+        if (biasOffset[k]! >= 0) gradient[biasOffset[k]! + i] = F.add(gradient[biasOffset[k]! + i]!, di);
+      });
+      if (k > 0) {
+        const W = net.layers[k]!.weights;
+        delta = pass.derivatives[k - 1]!.map((d, j) => {
+          let sum = F.zero;
+          for (let i = 0; i < delta.length; i++) sum = F.add(sum, F.mul(W[i]![j]!, delta[i]!));
+          return F.mul(d, sum);
+        });
+      }
+    }
+  });
+  return gradient;
+}
+
+/** Throws unless every activation is piecewise linear (the exact Hessian's domain). */
+export function assertPiecewiseLinear(net: Network<unknown>): void {
+  net.layers.forEach((l, k) => {
+    if (!PIECEWISE_LINEAR.includes(l.activation)) {
+      throw new InputError(`layers[${k}].activation`, l.activation, 'a piecewise-linear activation for the exact Hessian (φ″ = 0 off the kinks); use the tensor engine for tanh and softplus');
+    }
+  });
+}
+
+/**
+ * ∇²L from per-sample passes and output derivatives (see the file comment).
+ * Exposed for error bounds, which rerun it on absolute values.
+ */
+export function hessianFromPasses<T>(F: Field<T>, net: Network<T>, passes: readonly SamplePass<T>[], derivs: readonly OutputDerivatives<T>[]): T[][] {
+  const shape = shapeOf(net);
+  const { weightOffset, biasOffset, fanIn } = parameterOffsets(shape);
+  const P = parameterCount(shape);
+  const K = net.layers.length;
+  const H: T[][] = Array.from({ length: P }, () => new Array<T>(P).fill(F.zero));
+  const weights = weightsOf(net);
+  const add = (p: number, q: number, v: T) => {
+    H[p]![q] = F.add(H[p]![q]!, v);
+  };
+  passes.forEach((pass, s) => {
+    const { gradient: e, hessian: lambda } = derivs[s]!;
+    const G = outputJacobians(F, weights, pass);
+    const O = e.length;
+    // J (O × P), then the Gauss–Newton term Jᵀ Λ J on the upper triangle.
+    const J: T[][] = Array.from({ length: O }, () => new Array<T>(P).fill(F.zero));
+    for (let k = 0; k < K; k++) {
+      const a = pass.activations[k]!;
+      for (let o = 0; o < O; o++) {
+        for (let i = 0; i < shape.sizes[k]!; i++) {
+          const g = G[k]![o]![i]!;
+          for (let j = 0; j < fanIn[k]!; j++) J[o]![weightOffset[k]! + i * fanIn[k]! + j] = F.mul(g, a[j]!);
+          if (biasOffset[k]! >= 0) J[o]![biasOffset[k]! + i] = g;
+        }
+      }
+    }
+    const nonZeroColumns = Array.from({ length: P }, (_, p) => p).filter((p) => J.some((row) => F.sign(row[p]!) !== 0));
+    const LJ = lambda.map((row) => nonZeroColumns.map((p) => row.reduce((sum, l, m) => F.add(sum, F.mul(l, J[m]![p]!)), F.zero)));
+    nonZeroColumns.forEach((p, pi) => {
+      for (let qi = pi; qi < nonZeroColumns.length; qi++) {
+        let v = F.zero;
+        for (let o = 0; o < O; o++) v = F.add(v, F.mul(J[o]![p]!, LJ[o]![qi]!));
+        add(p, nonZeroColumns[qi]!, v);
+      }
+    });
+    // The residual term ∇²(eᵀ f): cross-layer blocks k < l only.
+    const delta = G.map((Gk) => Gk[0]!.map((_, i) => Gk.reduce((sum, row, o) => F.add(sum, F.mul(e[o]!, row[i]!)), F.zero)));
+    for (let k = 0; k < K - 1; k++) {
+      // A = ∂a_{l−1}/∂z_k, starting at l − 1 = k with D_k.
+      let A: T[][] = pass.derivatives[k]!.map((d, n) => pass.derivatives[k]!.map((_, i) => (i === n ? d : F.zero)));
+      for (let l = k + 1; l < K; l++) {
+        if (l > k + 1) {
+          const W = net.layers[l - 1]!.weights;
+          const d = pass.derivatives[l - 1]!;
+          A = W.map((row, n) => A[0]!.map((_, i) => F.mul(d[n]!, row.reduce((sum, wv, m) => F.add(sum, F.mul(wv, A[m]![i]!)), F.zero))));
+        }
+        const aPrev = pass.activations[k]!; // a_{k−1} in the comment's 1-based numbering
+        for (let m = 0; m < shape.sizes[l]!; m++) {
+          const dm = delta[l]![m]!;
+          if (F.sign(dm) === 0) continue;
+          for (let n = 0; n < fanIn[l]!; n++) {
+            const q = weightOffset[l]! + m * fanIn[l]! + n;
+            for (let i = 0; i < shape.sizes[k]!; i++) {
+              const c = F.mul(dm, A[n]![i]!);
+              if (F.sign(c) === 0) continue;
+              for (let j = 0; j < fanIn[k]!; j++) add(weightOffset[k]! + i * fanIn[k]! + j, q, F.mul(c, aPrev[j]!));
+              if (biasOffset[k]! >= 0) add(biasOffset[k]! + i, q, c);
+            }
+          }
+        }
+      }
+    }
+  });
+  // Mirror the upper triangle (every term above was added with p < q or on the diagonal).
+  for (let p = 0; p < P; p++) for (let q = p + 1; q < P; q++) H[q]![p] = H[p]![q]!;
+  return H;
+}
+
+/** ∇²L(θ), exact in the rational field. Piecewise-linear activations; throws KinkError at a kink. */
+export function lossHessian<T>(F: Field<T>, net: Network<T>, data: Dataset<T>): T[][] {
+  checkCompatible(net, data);
+  assertPiecewiseLinear(net);
+  const passes = samplePasses(F, net, data.inputs);
+  const derivs = outputDerivatives(F, data, passes.map((p) => p.activations[p.activations.length - 1]!));
+  return hessianFromPasses(F, net, passes, derivs);
+}

@@ -1,0 +1,63 @@
+/**
+ * Float32 derivatives in TensorFlow.js: the gradient by backprop, and
+ * Hessian-vector products by double backprop, Hv = ∇_θ(∇L(θ)·v); a dense
+ * Hessian from P of them for small nets. Every function is tidy.
+ */
+import { tf } from './backend.js';
+import type { Dataset, Network } from '../network/types.js';
+import { datasetTensors, disposeData, lossTensor, thetaTensor, type TensorData } from './network.js';
+
+/** A network and data held as tensors, for repeated derivative calls; dispose() when done. */
+export class TensorProblem {
+  readonly theta: tf.Tensor1D;
+  readonly data: TensorData;
+  readonly size: number;
+  private readonly gradFn: (theta: tf.Tensor1D) => tf.Tensor1D;
+  private readonly hvpFn: (theta: tf.Tensor1D, v: tf.Tensor1D) => tf.Tensor1D;
+
+  constructor(
+    readonly net: Network<number>,
+    data: Dataset<number>,
+  ) {
+    this.data = datasetTensors(net, data);
+    this.theta = thetaTensor(net);
+    this.size = this.theta.size;
+    const loss = (theta: tf.Tensor) => lossTensor(net, theta as tf.Tensor1D, this.data);
+    this.gradFn = tf.grad(loss) as (theta: tf.Tensor1D) => tf.Tensor1D;
+    this.hvpFn = (theta, v) => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(this.gradFn(t as tf.Tensor1D), v)))(theta) as tf.Tensor1D;
+  }
+
+  loss(theta: tf.Tensor1D = this.theta): number {
+    return tf.tidy(() => lossTensor(this.net, theta, this.data).arraySync());
+  }
+
+  gradient(theta: tf.Tensor1D = this.theta): number[] {
+    return tf.tidy(() => Array.from(this.gradFn(theta).dataSync()));
+  }
+
+  hvp(v: readonly number[], theta: tf.Tensor1D = this.theta): number[] {
+    if (v.length !== this.size) throw new RangeError(`hvp: expected a vector of ${this.size} entries, got ${v.length}`);
+    return tf.tidy(() => Array.from(this.hvpFn(theta, tf.tensor1d(v as number[], 'float32')).dataSync()));
+  }
+
+  /** Dense Hessian from P HVPs with the unit vectors, symmetrised (H + Hᵀ)/2. */
+  hessian(theta: tf.Tensor1D = this.theta): number[][] {
+    const columns = Array.from({ length: this.size }, (_, j) => this.hvp(Array.from({ length: this.size }, (_, i) => (i === j ? 1 : 0)), theta));
+    return columns.map((_, i) => columns.map((col, j) => (columns[i]![j]! + col[i]!) / 2));
+  }
+
+  dispose(): void {
+    this.theta.dispose();
+    disposeData(this.data);
+  }
+}
+
+/** One-shot dense float32 Hessian, loss and gradient, leaving no tensors behind. */
+export function tensorHessian(net: Network<number>, data: Dataset<number>): { loss: number; gradient: number[]; hessian: number[][] } {
+  const problem = new TensorProblem(net, data);
+  try {
+    return { loss: problem.loss(), gradient: problem.gradient(), hessian: problem.hessian() };
+  } finally {
+    problem.dispose();
+  }
+}

@@ -21,6 +21,10 @@ export function expectFailure<Ts extends [unknown, ...unknown[]]>(
   if (!details.failed || details.counterexample === null) {
     throw new Error(`negative control was not caught: ${details.numRuns} cases passed (seed ${details.seed})`);
   }
+  // Caught for the right reason: the property returned false or an assertion failed, not a crash.
+  const error = details.errorInstance;
+  const expected = error instanceof Error && (error.name === 'AssertionError' || /returning false/.test(error.message));
+  if (!expected) throw new Error(`negative control failed for an unexpected reason (seed ${details.seed}): ${String(error)}`);
   return {
     counterexample: details.counterexample,
     seed: details.seed,

@@ -15,7 +15,8 @@ export function thetaTensor(net: Network<number>): tf.Tensor1D {
 function activateTensor(z: tf.Tensor2D, activation: Network<number>['layers'][number]['activation'], slope: number | undefined): tf.Tensor2D {
   switch (activation) {
     case 'relu': return tf.relu(z);
-    case 'leaky-relu': return tf.leakyRelu(z, slope);
+    // relu(z) − s·relu(−z): tf.leakyRelu's gradient has no gradient of its own (no double backprop).
+    case 'leaky-relu': return tf.sub(tf.relu(z), tf.mul(slope ?? 0, tf.relu(tf.neg(z))));
     case 'abs': return tf.abs(z);
     case 'linear': return z;
     case 'tanh': return tf.tanh(z);

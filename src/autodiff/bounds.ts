@@ -1,0 +1,141 @@
+/**
+ * A rounding-error bound for a float Hessian of the mse loss, computed in any
+ * order (the analytic float64 Hessian of derivatives.ts, or TensorFlow.js's
+ * double backprop in float32).
+ *
+ * Every Hessian entry is a sum of products of weights, activations,
+ * activation slopes, the output residual e and the loss curvature Λ (see
+ * derivatives.ts). Each elementary operation on a term contributes one factor
+ * (1 + δ), |δ| ≤ u, and a term passes through at most
+ *   m = 2·Σ_k (n_{k−1} + n_k + 3) + O + N + 8
+ * of them (two passes through the layers for the two Jacobian factors, their
+ * inner-product lengths, the output and sample sums). So, to first order,
+ * |Ĥ − H| ≤ γ_m · H_abs, where H_abs is the same formula evaluated with the
+ * absolute value of every factor — except the residual e, whose error is not
+ * relative: e = 2(f − y)/(N·O) inherits the forward error E_f of f (bounds.ts
+ * of the network module). That part is bounded by the residual term R of the
+ * formula evaluated with e replaced by its error bound.
+ *
+ * Valid only when every float pre-activation has the exact one's sign:
+ * `sameActivationPattern` checks that each |ẑ| exceeds its own error bound.
+ */
+import { float64Field } from '../field/float64.js';
+import { absoluteBound, forwardRelativeBound, gamma } from '../network/bounds.js';
+import { preActivation } from '../network/forward.js';
+import { mapNetwork, type Dataset, type Network } from '../network/types.js';
+import { hessianFromPasses, lossGradient, samplePasses, type OutputDerivatives } from './derivatives.js';
+
+const F = float64Field;
+
+export interface HessianBoundOptions {
+  /** Unit round-off of the engine whose Hessian is bounded. */
+  u: number;
+  /** Relative perturbation of weights and inputs before the computation (e.g. conversion to float32). */
+  inputPerturbation?: number;
+}
+
+/**
+ * True when, for every sample and unit, the float64 pre-activation is
+ * farther from 0 than the engine's forward error bound allows it to move, so
+ * the engine and the exact computation share one activation pattern.
+ */
+export function sameActivationPattern(net: Network<number>, inputs: readonly (readonly number[])[], opts: HessianBoundOptions): boolean {
+  const rel = forwardRelativeBound(net, { u: opts.u, weightPerturbation: opts.inputPerturbation ?? 0, inputPerturbation: opts.inputPerturbation ?? 0 });
+  return inputs.every((x) => {
+    let a: readonly number[] = x;
+    let bound: readonly number[] = x.map(Math.abs);
+    return net.layers.every((layer) => {
+      const z = preActivation(F, layer, a);
+      const zBound = layer.weights.map((row, i) => row.reduce((s, w, j) => s + Math.abs(w) * bound[j]!, layer.bias ? Math.abs(layer.bias[i]!) : 0));
+      const safe = layer.activation === 'linear' || z.every((v, i) => Math.abs(v) > 2 * rel * zBound[i]! + 4 * Number.MIN_VALUE);
+      a = z.map((v) => (layer.activation === 'relu' ? Math.max(v, 0) : layer.activation === 'abs' ? Math.abs(v) : layer.activation === 'leaky-relu' ? (v > 0 ? v : (layer.slope ?? 0) * v) : v));
+      bound = absoluteBound({ inputSize: layer.weights[0]!.length, layers: [layer] }, bound);
+      return safe;
+    });
+  });
+}
+
+/** Entrywise bound on |Ĥ − H| for the mse loss (see the file comment). */
+export function hessianErrorBound(net: Network<number>, data: Dataset<number> & { loss: 'mse' }, opts: HessianBoundOptions): number[][] {
+  const N = data.inputs.length;
+  const O = net.layers[net.layers.length - 1]!.weights.length;
+  const K = net.layers.length;
+  let m = O + N + 8 + 2 * (K + 1); // the +2(K+1): conversion of every factor of a term
+  let fanIn = net.inputSize;
+  for (const l of net.layers) {
+    m += 2 * (fanIn + l.weights.length + 3);
+    fanIn = l.weights.length;
+  }
+  const g = gamma(m, opts.u);
+  const passes = samplePasses(F, net, data.inputs);
+  const absNet = mapNetwork(net, Math.abs);
+  const absPasses = passes.map((p, s) => ({
+    derivatives: p.derivatives.map((d) => d.map(Math.abs)),
+    activations: [data.inputs[s]!.map(Math.abs), ...absBoundActivations(absNet, p.derivatives, data.inputs[s]!)],
+  }));
+  const c = 2 / (N * O);
+  const rel = forwardRelativeBound(net, { u: opts.u, weightPerturbation: opts.inputPerturbation ?? 0, inputPerturbation: opts.inputPerturbation ?? 0 });
+  const outputs = passes.map((p) => p.activations[K]!);
+  const residualError = outputs.map((f, s) => f.map((_, o) => c * (rel * absPasses[s]!.activations[K]![o]! + opts.u * (Math.abs(f[o]!) + Math.abs(data.targets[s]![o]!)))));
+  const absDerivs: OutputDerivatives<number>[] = outputs.map((f, s) => ({
+    gradient: f.map((v, o) => c * Math.abs(v - data.targets[s]![o]!) + residualError[s]![o]!),
+    hessian: f.map((_, i) => f.map((_, j) => (i === j ? c : 0))),
+  }));
+  const errDerivs: OutputDerivatives<number>[] = outputs.map((f, s) => ({ gradient: residualError[s]!, hessian: f.map(() => f.map(() => 0)) }));
+  const Habs = hessianFromPasses(F, absNet, absPasses, absDerivs);
+  const Rerr = hessianFromPasses(F, absNet, absPasses, errDerivs);
+  // The bound is itself computed in float64: cover its own rounding.
+  const own = 1 + gamma(m + 4, 2 ** -53);
+  return Habs.map((row, i) => row.map((h, j) => (g * h + (1 + g) * Rerr[i]![j]!) * own));
+}
+
+/** |a_k| bounds along the exact activation pattern: |D_k| (|W_k| |a_{k−1}| + |b_k|). */
+function absBoundActivations(absNet: Network<number>, derivatives: readonly (readonly number[])[], x: readonly number[]): number[][] {
+  const out: number[][] = [];
+  let a = x.map(Math.abs);
+  absNet.layers.forEach((layer, k) => {
+    // |φ(z)| ≤ max(1, |slope|)·|z|; on the pattern, |a_i| ≤ max(|d_i|, 1 if relu-active)·|z_i| — use max(1, |d_i|) to cover relu's 0.
+    a = layer.weights.map((row, i) => Math.max(1, Math.abs(derivatives[k]![i]!)) * row.reduce((s, w, j) => s + w * a[j]!, layer.bias ? layer.bias[i]! : 0));
+    out.push(a);
+  });
+  return out;
+}
+
+/**
+ * Entrywise bound on |ĝ − ∇L| for the mse gradient computed in any order at
+ * unit round-off u, for every activation: each term of ∇L is a product of
+ * weights, activation slopes (|φ'| ≤ λ) and activations (|φ(z)| ≤ λ|z|, plus
+ * log 2 for softplus) times the residual, so the gradient of the network with
+ * weights λ_k·|W_k|, λ_k·|b_k|, linear activations, inputs |x| and targets
+ * −|y| − B_f (so every residual is ≥ |f − y|) bounds the sum of |terms|. Each
+ * term passes through at most m = 2·Σ_k (n_{k−1} + n_k + 8) + O + N + 4
+ * rounded operations (8 per layer covers tanh/softplus and their slopes).
+ */
+export function gradientErrorBound(net: Network<number>, data: Dataset<number> & { loss: 'mse' }, u: number): number[] {
+  const K = net.layers.length;
+  const O = net.layers[K - 1]!.weights.length;
+  let m = O + data.inputs.length + 4;
+  let fanIn = net.inputSize;
+  for (const l of net.layers) {
+    m += 2 * (fanIn + l.weights.length + 8);
+    fanIn = l.weights.length;
+  }
+  const dominating: Network<number> = {
+    inputSize: net.inputSize,
+    layers: net.layers.map((l) => {
+      const lam = l.activation === 'leaky-relu' ? Math.max(1, Math.abs(l.slope ?? 0)) : 1;
+      const shift = l.activation === 'softplus' ? Math.LN2 : 0;
+      return {
+        weights: l.weights.map((row) => row.map((w) => lam * Math.abs(w))),
+        // softplus's log 2 offset enters as a bias; a bias-free layer gets one only for it.
+        ...(l.bias || shift ? { bias: l.weights.map((_, i) => lam * Math.abs(l.bias?.[i] ?? 0) + shift) } : {}),
+        activation: 'linear' as const,
+      };
+    }),
+  };
+  const inputs = data.inputs.map((x) => x.map(Math.abs));
+  const targets = data.targets.map((y) => y.map((v) => -Math.abs(v)));
+  const g = lossGradient(F, dominating, { loss: 'mse', inputs, targets });
+  const own = 1 + gamma(m + 4, 2 ** -53);
+  return g.map((v) => gamma(m, u) * v * own);
+}

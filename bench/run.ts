@@ -8,7 +8,9 @@ import { fitDataset, fitSymmetry, networkArbitrary, rawDatasetArbitrary, rawSymm
 import { float64Field, rationalField } from '../src/field/index.js';
 import { datasetIn, flatten, forward, networkIn, parameterCount, randomDataset, randomNetwork, shapeOf, unflatten } from '../src/network/index.js';
 import { applyMap, symmetryMap } from '../src/symmetry/index.js';
-import { initTensorBackend, tensorForward, tf } from '../src/tensor/index.js';
+import { initTensorBackend, tensorForward, TensorProblem, tf } from '../src/tensor/index.js';
+import { lossHessian } from '../src/autodiff/derivatives.js';
+import { denseHvp, lanczos, spectralNorm } from '../src/curvature/spectral.js';
 
 interface Row {
   name: string;
@@ -62,8 +64,65 @@ async function forwardPasses(): Promise<void> {
   }
 }
 
+/** Forward (loss), gradient and HVP times on the tfjs backend, and their ratios. */
+async function tensorDerivatives(): Promise<void> {
+  const backend = await initTensorBackend();
+  for (const [label, hidden, inputSize] of [['1e3', [24, 24], 16], ['1e4', [96, 80], 16], ['1e5', [300, 300], 32]] as const) {
+    const raw = randomNetwork({ inputSize, hidden: [...hidden], outputSize: 4, activation: 'relu', bias: true }, 3);
+    const net = networkIn(float64Field, raw);
+    const data = datasetIn(float64Field, randomDataset({ inputSize, outputSize: 4, samples: 64, loss: 'mse' }, 4));
+    const problem = new TensorProblem(net, data);
+    const v = Array.from({ length: problem.size }, (_, i) => Math.sin(i));
+    const before = tf.memory().numTensors;
+    const forwardMs = timeIt(() => problem.loss());
+    const gradientMs = timeIt(() => problem.gradient());
+    const hvpMs = timeIt(() => problem.hvp(v));
+    if (tf.memory().numTensors !== before) throw new Error('tensor leak in the derivative benchmark');
+    const detail = `${problem.size} params, 64 samples, ${backend}`;
+    rows.push({ name: `tfjs ${label}: forward+loss`, value: forwardMs, unit: 'ms', detail });
+    rows.push({ name: `tfjs ${label}: gradient`, value: gradientMs, unit: 'ms', detail });
+    rows.push({ name: `tfjs ${label}: HVP`, value: hvpMs, unit: 'ms', detail });
+    rows.push({ name: `tfjs ${label}: HVP / gradient`, value: hvpMs / gradientMs, unit: 'ratio', detail: 'target ≤ 3' });
+    rows.push({ name: `tfjs ${label}: gradient / forward`, value: gradientMs / forwardMs, unit: 'ratio', detail: 'target ≤ 4' });
+    // Lanczos: HVPs until the top Ritz value is within 1e-6 (relative) of a reference.
+    const reference = problem.size <= 400 ? spectralNorm(problem.hessian()) : Math.abs(lanczos((x) => problem.hvp(x), problem.size, { steps: 120, seed: 1 }).values[0]!);
+    const { history } = lanczos((x) => problem.hvp(x), problem.size, { steps: 60, seed: 2, history: true });
+    const reached = history!.findIndex((r) => Math.abs(Math.abs(r) - reference) <= 1e-6 * reference) + 1;
+    rows.push({ name: `tfjs ${label}: Lanczos HVPs to 1e-6`, value: reached || NaN, unit: 'HVPs', detail: `reference ${reference.toPrecision(8)} (${problem.size <= 400 ? 'dense Jacobi' : 'Lanczos, 120 steps'}); target ≤ 40` });
+    problem.dispose();
+  }
+}
+
+/** Lanczos against the dense eigensolver on a small net (float64 analytic Hessian). */
+function lanczosVersusDense(): void {
+  const raw = randomNetwork({ inputSize: 8, hidden: [12, 12], outputSize: 3, activation: 'relu', bias: true }, 5);
+  const net = networkIn(float64Field, raw);
+  const data = datasetIn(float64Field, randomDataset({ inputSize: 8, outputSize: 3, samples: 32, loss: 'mse' }, 6));
+  const H = lossHessian(float64Field, net, data);
+  const denseMs = timeIt(() => spectralNorm(H), 300);
+  const dense = spectralNorm(H);
+  const lanczosMs = timeIt(() => lanczos(denseHvp(H), H.length, { steps: 40 }), 300);
+  const top = Math.abs(lanczos(denseHvp(H), H.length, { steps: 40 }).values[0]!);
+  rows.push({ name: `dense Jacobi spectral norm, ${H.length} params`, value: denseMs, unit: 'ms', detail: `value ${dense.toPrecision(12)}` });
+  rows.push({ name: `Lanczos (40 steps), ${H.length} params`, value: lanczosMs, unit: 'ms', detail: `relative gap to dense ${(Math.abs(top - dense) / dense).toExponential(2)}` });
+}
+
+/** The exact rational Hessian's time against parameter count (16 samples). */
+function exactHessianTimes(): void {
+  for (const hidden of [[4], [8], [10, 6], [16, 8]]) {
+    const raw = randomNetwork({ inputSize: 4, hidden, outputSize: 2, activation: 'relu', bias: true }, 7);
+    const net = networkIn(rationalField, raw);
+    const data = datasetIn(rationalField, randomDataset({ inputSize: 4, outputSize: 2, samples: 16, loss: 'mse' }, 8));
+    const p = parameterCount(shapeOf(raw));
+    rows.push({ name: `exact Hessian, ${p} params`, value: timeIt(() => lossHessian(rationalField, net, data), 500), unit: 'ms', detail: '16 samples, rationals; target < 2000 ms at ~200 params' });
+  }
+}
+
 exactEquivalenceCasesPerSecond();
 await forwardPasses();
+await tensorDerivatives();
+lanczosVersusDense();
+exactHessianTimes();
 const width = Math.max(...rows.map((r) => r.name.length));
 for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.value.toPrecision(4).padStart(10)} ${r.unit.padEnd(8)} ${r.detail}`);
 writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`);

@@ -28,6 +28,8 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'flatcheck-cli-'));
   writeFileSync(path('net.json'), JSON.stringify(net));
   writeFileSync(path('data.json'), JSON.stringify(data));
+  // Off the kinks (data.json puts sample 0 exactly on one): for derivatives.
+  writeFileSync(path('smooth.json'), JSON.stringify({ ...data, inputs: [[1, 3], ['1/2', -1]] }));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -92,6 +94,47 @@ describe('flatcheck transform', () => {
     const r = await run('transform', '--net', path('net.json'), '--symmetry', 'layer-scale', '--alphas', '2,1/3', '--out', path('new.json'));
     expect(r.err).toBe('flatcheck transform: --alphas: expected scales whose product is 1 (it is 2/3), got [2, 1/3]');
     expect(existsSync(path('new.json'))).toBe(false);
+  });
+});
+
+describe('flatcheck eval', () => {
+  it('gives exact rationals in the rational engine and agreeing floats in the others', async () => {
+    const value = async (metric: string, engine: string) =>
+      JSON.parse((await run('eval', '--net', path('net.json'), '--data', path('smooth.json'), '--metric', metric, '--engine', engine, '--json')).out);
+    expect(await value('hessian-trace', 'rational')).toEqual({ metric: 'hessian-trace', engine: 'rational', value: '9277/144', approx: 9277 / 144 });
+    expect((await value('hessian-trace', 'float64')).value).toBeCloseTo(9277 / 144, 12);
+    expect((await value('hessian-trace', 'tfjs')).value).toBeCloseTo(9277 / 144, 4);
+    expect((await value('gradient-norm', 'rational')).squared).toBe('63645025/20736');
+    expect((await value('hessian-frobenius', 'rational')).squared).toBe('146483905/20736');
+  });
+
+  it('reports a kink as undefined, in every engine, with exit 2', async () => {
+    for (const engine of ['rational', 'float64', 'tfjs']) {
+      const r = await run('eval', '--net', path('net.json'), '--data', path('data.json'), '--metric', 'hessian-trace', '--engine', engine);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain('derivative undefined here: sample 0, layer 0 (0-based), unit 0');
+    }
+  });
+});
+
+describe('flatcheck witness hessian', () => {
+  it('certifies |||∇²L(T_α θ)|||₂ ≥ 1e12 exactly and writes the equivalent network', async () => {
+    const r = await run('witness', 'hessian', '--net', path('net.json'), '--data', path('smooth.json'), '--bound', '1e12', '--out', path('sharp.json'), '--json');
+    expect(r.code).toBe(0);
+    const w = JSON.parse(r.out);
+    expect(w.certificate.holds).toBe(true);
+    expect(w.certificate.outputsIdentical).toBe(true);
+    expect(w.approx).toBeGreaterThanOrEqual(1e12);
+    const before = JSON.parse((await run('forward', '--net', path('net.json'), '--data', path('smooth.json'), '--json')).out);
+    const after = JSON.parse((await run('forward', '--net', path('sharp.json'), '--data', path('smooth.json'), '--json')).out);
+    expect(after).toEqual(before);
+    const norm = JSON.parse((await run('eval', '--net', path('sharp.json'), '--data', path('smooth.json'), '--metric', 'hessian-spectral-norm', '--json')).out);
+    expect(norm.value).toBeGreaterThanOrEqual(1e12);
+  });
+
+  it('rejects a non-positive bound and a missing kind', async () => {
+    expect((await run('witness', 'hessian', '--net', path('net.json'), '--data', path('smooth.json'), '--bound', '-3')).err).toContain('--bound: expected a positive bound, got -3');
+    expect((await run('witness', '--net', path('net.json'), '--data', path('smooth.json'), '--bound', '3')).code).toBe(2);
   });
 });
 

@@ -3,10 +3,13 @@
  * or bad input (the message names the option or field and the value).
  */
 import { InputError } from '../field/errors.js';
+import { KinkError } from '../autodiff/derivatives.js';
 import { UsageError } from './args.js';
 import { FORWARD_USAGE, forwardCommand } from './commands/forward.js';
 import { TRANSFORM_USAGE, transformCommand } from './commands/transform.js';
 import { PROVE_USAGE, proveCommand } from './commands/prove.js';
+import { EVAL_USAGE, evalCommand } from './commands/eval.js';
+import { WITNESS_USAGE, witnessCommand } from './commands/witness.js';
 
 export interface CommandResult {
   stdout: string;
@@ -18,6 +21,8 @@ type Command = { usage: string; summary: string; run: (argv: string[]) => Promis
 const COMMANDS: Record<string, Command> = {
   forward: { usage: FORWARD_USAGE, summary: 'outputs and loss of a network on a dataset', run: forwardCommand },
   transform: { usage: TRANSFORM_USAGE, summary: 'apply a symmetry (layer-scale, neuron-scale, permutation) to a network', run: transformCommand },
+  eval: { usage: EVAL_USAGE, summary: 'loss, gradient norm or a Hessian norm of a network on a dataset', run: evalCommand },
+  witness: { usage: WITNESS_USAGE, summary: 'a layer-scale α making the Hessian spectral norm ≥ M, certified exactly', run: witnessCommand },
   prove: { usage: PROVE_USAGE, summary: 'run the theorem suite at report-grade counts and write report/', run: proveCommand },
 };
 
@@ -52,7 +57,7 @@ export async function main(argv: string[], io: Io = { out: (t) => process.stdout
       io.err(`flatcheck ${name}: ${e.message}\nusage: ${command.usage}`);
       return 2;
     }
-    if (e instanceof InputError) {
+    if (e instanceof InputError || e instanceof KinkError) {
       io.err(`flatcheck ${name}: ${e.message}`);
       return 2;
     }

@@ -73,6 +73,8 @@ export interface IterativeResult {
   /** The eigenvalue of largest magnitude (power) or the top-k Ritz values (Lanczos), descending by |λ|. */
   values: number[];
   matvecs: number;
+  /** Lanczos only: the Ritz value of largest magnitude after each step (for convergence studies). */
+  history?: number[];
 }
 
 /** Power iteration for the eigenvalue of largest magnitude: the simple reference. */
@@ -102,17 +104,19 @@ export function powerIteration(hvp: Hvp, n: number, opts: { seed?: number; maxIt
  * tridiagonal T's eigenvalues (Ritz values) approximate the extreme
  * eigenvalues of H. Returns the k of largest magnitude.
  */
-export function lanczos(hvp: Hvp, n: number, opts: { steps?: number; k?: number; seed?: number } = {}): IterativeResult {
+export function lanczos(hvp: Hvp, n: number, opts: { steps?: number; k?: number; seed?: number; history?: boolean } = {}): IterativeResult {
   const steps = Math.min(opts.steps ?? 40, n);
   const rng = new Rng(opts.seed ?? 0);
   const Q: number[][] = [randomUnit(n, rng)];
   const alpha: number[] = [];
   const beta: number[] = [];
+  const history: number[] = [];
   let matvecs = 0;
   for (let j = 0; j < steps; j++) {
     let w = hvp(Q[j]!);
     matvecs++;
     alpha.push(dot(w, Q[j]!));
+    if (opts.history) history.push(topRitz(alpha, beta));
     // Full reorthogonalisation against every basis vector, twice (Kahan's "twice is enough").
     for (let pass = 0; pass < 2; pass++) {
       for (const q of Q) {
@@ -125,10 +129,19 @@ export function lanczos(hvp: Hvp, n: number, opts: { steps?: number; k?: number;
     beta.push(b);
     Q.push(w.map((x) => x / b));
   }
+  const ritz = ritzValues(alpha, beta);
+  return { values: ritz.slice(0, opts.k ?? 1), matvecs, ...(opts.history ? { history } : {}) };
+}
+
+/** Eigenvalues of the tridiagonal T(α, β), by decreasing magnitude. */
+function ritzValues(alpha: readonly number[], beta: readonly number[]): number[] {
   const m = alpha.length;
   const T = Array.from({ length: m }, (_, i) => Array.from({ length: m }, (_, j) => (i === j ? alpha[i]! : Math.abs(i - j) === 1 ? beta[Math.min(i, j)]! : 0)));
-  const ritz = symmetricEigenvalues(T).sort((a, b) => Math.abs(b) - Math.abs(a));
-  return { values: ritz.slice(0, opts.k ?? 1), matvecs };
+  return symmetricEigenvalues(T).sort((a, b) => Math.abs(b) - Math.abs(a));
+}
+
+function topRitz(alpha: readonly number[], beta: readonly number[]): number {
+  return ritzValues(alpha, beta.slice(0, alpha.length - 1))[0]!;
 }
 
 export interface TraceEstimate {

@@ -27,18 +27,23 @@ function activateTensor(z: tf.Tensor2D, activation: Network<number>['layers'][nu
 /** f_θ(X) for θ laid out as `template`'s parameters (samples × outputs). */
 export function forwardTensor(template: Network<number>, theta: tf.Tensor1D, inputs: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
-    let at = 0;
-    let a = inputs;
+    // One split into every layer's blocks: its gradient is a single concat (per-block slices would each pad to θ's size).
+    const sizes: number[] = [];
     let fanIn = template.inputSize;
     for (const layer of template.layers) {
+      sizes.push(layer.weights.length * fanIn);
+      if (layer.bias) sizes.push(layer.weights.length);
+      fanIn = layer.weights.length;
+    }
+    const blocks = sizes.length === 1 ? [theta] : tf.split(theta, sizes);
+    let next = 0;
+    let a = inputs;
+    fanIn = template.inputSize;
+    for (const layer of template.layers) {
       const out = layer.weights.length;
-      const w = theta.slice(at, out * fanIn).reshape([out, fanIn]) as tf.Tensor2D;
-      at += out * fanIn;
+      const w = blocks[next++]!.reshape([out, fanIn]) as tf.Tensor2D;
       let z: tf.Tensor2D = tf.matMul(a, w, false, true);
-      if (layer.bias) {
-        z = tf.add(z, theta.slice(at, out)) as tf.Tensor2D;
-        at += out;
-      }
+      if (layer.bias) z = tf.add(z, blocks[next++]!) as tf.Tensor2D;
       a = activateTensor(z, layer.activation, layer.slope);
       fanIn = out;
     }

@@ -1,0 +1,59 @@
+/** `flatcheck witness hessian`: α with |||∇²L(T_α θ)|||₂ ≥ M, certified exactly, and the transformed network. */
+import { InputError } from '../../field/errors.js';
+import { fractionToNumber, rationalField as Q, toFraction } from '../../field/index.js';
+import { checkCompatible, datasetIn, networkIn, networkToJson, parseDataset, parseNetwork } from '../../network/index.js';
+import { lossHessian } from '../../autodiff/derivatives.js';
+import { certifyHessianWitness, findHessianWitness } from '../../curvature/witness.js';
+import { applySymmetry } from '../../symmetry/index.js';
+import { optionalFlag, parseArgs, requireFlag, UsageError } from '../args.js';
+import { readJsonFile, writeFileAtomic } from '../io.js';
+import type { CommandResult } from '../main.js';
+import { parseScalarList } from './transform.js';
+
+export const WITNESS_USAGE = 'flatcheck witness hessian --net NET.json --data DATA.json --bound M [--out OUT.json] [--json]';
+
+export async function witnessCommand(argv: string[]): Promise<CommandResult> {
+  const args = parseArgs(argv, ['net', 'data', 'bound', 'out'], ['json']);
+  const [kind, ...extra] = args.positional;
+  if (kind !== 'hessian' || extra.length > 0) throw new UsageError(`expected "witness hessian", got "witness ${args.positional.join(' ')}"`);
+  const raw = parseNetwork(readJsonFile(requireFlag(args, 'net'), '--net'));
+  const rawData = parseDataset(readJsonFile(requireFlag(args, 'data'), '--data'));
+  checkCompatible(raw, rawData);
+  if (rawData.loss !== 'mse') throw new InputError('--data', 'cross-entropy', 'an mse dataset (certificates are exact, and cross-entropy is not rational)');
+  const [boundScalar] = parseScalarList(requireFlag(args, 'bound'), '--bound');
+  const M = toFraction(boundScalar!);
+  if (M.s < 0n || M.n === 0n) throw new InputError('--bound', M, 'a positive bound');
+  const net = networkIn(Q, raw);
+  const data = datasetIn(Q, rawData);
+  const witness = findHessianWitness(net, lossHessian(Q, net, data), M);
+  if (!witness) {
+    const message = 'no witness: every diagonal Hessian entry that a layer-scale can grow is zero here';
+    return { stdout: args.flags.has('json') ? JSON.stringify({ witness: null, reason: message }) : message, exitCode: 1 };
+  }
+  const cert = certifyHessianWitness(net, data, witness, M);
+  const ok = cert.outputsIdentical && cert.spectralNormAtLeastBound;
+  const out = optionalFlag(args, 'out');
+  if (ok && out) writeFileAtomic(out, `${JSON.stringify(networkToJson(Q, applySymmetry(Q, net, { kind: 'layer-scale', alphas: witness.alphas })), null, 2)}\n`);
+  const result = {
+    alphas: witness.alphas.map((a) => a.toFraction()),
+    value: cert.diagonal.abs().toFraction(),
+    approx: fractionToNumber(cert.diagonal.abs()),
+    certificate: {
+      kind: 'diagonal-entry',
+      statement: `|∇²L(T_α θ)[${cert.index}][${cert.index}]| ≥ M, and |||H|||₂ ≥ |H_ii|`,
+      index: cert.index,
+      bound: M.toFraction(),
+      diagonal: cert.diagonal.toFraction(),
+      trace: cert.trace.toFraction(),
+      traceAtLeastBound: cert.traceAtLeastBound,
+      outputsIdentical: cert.outputsIdentical,
+      holds: ok,
+    },
+    ...(out && ok ? { out } : {}),
+  };
+  if (args.flags.has('json')) return { stdout: JSON.stringify(result), exitCode: ok ? 0 : 1 };
+  return {
+    stdout: `α = [${result.alphas.join(', ')}]: |∇²L(T_α θ)[${cert.index}][${cert.index}]| = ${result.approx} ≥ ${M.toFraction()} (exact), outputs identical: ${cert.outputsIdentical}${out && ok ? `; wrote ${out}` : ''}`,
+    exitCode: ok ? 0 : 1,
+  };
+}

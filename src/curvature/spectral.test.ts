@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Rng } from '../field/random.js';
+import { FLOAT64_UNIT_ROUNDOFF, float64Field, rationalField as Q } from '../field/index.js';
+import { datasetIn, flatten, networkIn, randomDataset, randomNetwork, shapeOf } from '../network/index.js';
+import { lossHessian } from '../autodiff/derivatives.js';
+import { applySymmetry } from '../symmetry/index.js';
+import { denseHvp, denseTrace, frobeniusNorm, hutchinson, hutchPlusPlus, lanczos, powerIteration, scaledHessian, spectralNorm, symmetricEigenvalues } from './spectral.js';
+import { perBlock, scaledSummary } from './index.js';
+
+/** Q diag(λ) Qᵀ with a random orthogonal Q (Householder products), so the eigenvalues are known. */
+function withEigenvalues(lambda: number[], seed: number): number[][] {
+  const n = lambda.length;
+  const rng = new Rng(seed);
+  let M = lambda.map((l, i) => lambda.map((_, j) => (i === j ? l : 0)));
+  for (let r = 0; r < 3; r++) {
+    const v = Array.from({ length: n }, () => rng.normal());
+    const s = v.reduce((a, x) => a + x * x, 0);
+    const Hh = v.map((a, i) => v.map((b, j) => (i === j ? 1 : 0) - (2 * a * b) / s));
+    M = Hh.map((row) => M[0]!.map((_, j) => row.reduce((acc, h, k) => acc + h * M[k]![j]!, 0)));
+    M = M.map((row) => Hh[0]!.map((_, j) => row.reduce((acc, m, k) => acc + m * Hh[k]![j]!, 0)));
+  }
+  return M.map((row, i) => row.map((v, j) => (v + M[j]![i]!) / 2));
+}
+
+describe('eigenvalues, Lanczos and power iteration', () => {
+  it('Jacobi recovers known spectra within its backward-error bound, and Lanczos the top eigenvalue', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -1000, max: 1000 }), { minLength: 2, maxLength: 20 }), fc.nat(), (ints, seed) => {
+        const lambda = ints.map((x) => x / 64);
+        const H = withEigenvalues(lambda, seed);
+        const bound = 10 * H.length ** 2 * FLOAT64_UNIT_ROUNDOFF * frobeniusNorm(H) + 1e3 * FLOAT64_UNIT_ROUNDOFF * Math.max(...lambda.map(Math.abs));
+        const sorted = [...lambda].sort((a, b) => b - a);
+        symmetricEigenvalues(H).forEach((v, i) => expect(Math.abs(v - sorted[i]!)).toBeLessThanOrEqual(bound));
+        const top = Math.max(...lambda.map(Math.abs));
+        const l = lanczos(denseHvp(H), H.length, { steps: H.length, seed });
+        expect(Math.abs(Math.abs(l.values[0]!) - top)).toBeLessThanOrEqual(bound * 10);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('power iteration converges on a matrix with a spectral gap', () => {
+    const H = withEigenvalues([10, 3, -2, 1, 0.5], 3);
+    const p = powerIteration(denseHvp(H), 5, { tolerance: 1e-14 });
+    expect(p.values[0]).toBeCloseTo(10, 10);
+  });
+});
+
+describe('trace estimators', () => {
+  it('Hutchinson is within 4 standard errors of the trace (fixed seed, deterministic)', () => {
+    const H = withEigenvalues(Array.from({ length: 30 }, (_, i) => (i % 7) - 2), 5);
+    const est = hutchinson(denseHvp(H), 30, { probes: 200, seed: 9 });
+    expect(Math.abs(est.estimate - denseTrace(H))).toBeLessThanOrEqual(4 * est.standardError);
+    expect(est.standardError).toBeGreaterThan(0);
+  });
+
+  it('Hutch++ is exact (up to rounding) when the rank fits in its sketch', () => {
+    const lambda = Array.from({ length: 40 }, (_, i) => (i < 5 ? 10 * (i + 1) : 0));
+    const H = withEigenvalues(lambda, 2);
+    const est = hutchPlusPlus(denseHvp(H), 40, { budget: 30, seed: 1 });
+    expect(Math.abs(est.estimate - 150)).toBeLessThan(1e-9 * 150);
+  });
+});
+
+describe('per-block curvature and the scaled Hessian T·H·T', () => {
+  it('blocks partition θ layer by layer (weights, then bias) and the layer trace is their sum', () => {
+    const raw = randomNetwork({ inputSize: 3, hidden: [4], outputSize: 2, activation: 'relu', bias: true }, 1);
+    const net = networkIn(float64Field, raw);
+    const H = lossHessian(float64Field, net, datasetIn(float64Field, randomDataset({ inputSize: 3, outputSize: 2, samples: 6, loss: 'mse' }, 2)));
+    const blocks = perBlock(H, shapeOf(net));
+    expect(blocks.map((b) => [b.block, b.from, b.to])).toEqual([
+      ['layer 1', 0, 16], ['layer 1 weights', 0, 12], ['layer 1 bias', 12, 16],
+      ['layer 2', 16, 26], ['layer 2 weights', 16, 24], ['layer 2 bias', 24, 26],
+    ]);
+    const layerSum = blocks.filter((b) => b.block.startsWith('layer') && !b.block.includes(' weights') && !b.block.includes(' bias')).reduce((s, b) => s + b.trace, 0);
+    expect(Math.abs(layerSum - denseTrace(H))).toBeLessThanOrEqual(64 * FLOAT64_UNIT_ROUNDOFF * H.reduce((s, r, i) => s + Math.abs(r[i]!), 0));
+    expect(scaledSummary(H, flatten(net)).trace).toBeGreaterThanOrEqual(0);
+  });
+
+  it('T·H·T is exactly invariant under layer-scale and neuron-scale (rationals)', () => {
+    const raw = randomNetwork({ inputSize: 2, hidden: [3, 2], outputSize: 1, activation: 'relu', bias: true }, 4);
+    const net = networkIn(Q, raw);
+    const data = datasetIn(Q, randomDataset({ inputSize: 2, outputSize: 1, samples: 5, loss: 'mse' }, 5));
+    const tht = (n: typeof net) => {
+      const H = lossHessian(Q, n, data);
+      const t = flatten(n).map((x) => x.abs());
+      return H.map((row, i) => row.map((v, j) => t[i]!.mul(v).mul(t[j]!).toFraction()));
+    };
+    const before = tht(net);
+    expect(tht(applySymmetry(Q, net, { kind: 'layer-scale', alphas: [8, 1 / 16, 2] }))).toEqual(before);
+    expect(tht(applySymmetry(Q, net, { kind: 'neuron-scale', layer: 2, scales: [1 / 3, 5].map((x) => Q.fromScalar(x)) }))).toEqual(before);
+    expect(spectralNorm(scaledHessian([[1]], [2]))).toBe(4);
+  });
+});

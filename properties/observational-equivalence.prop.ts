@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  fitDataset, fitSymmetry, kindsOf, networkArbitrary, rawDatasetArbitrary, rawSymmetryArbitrary, runs,
+  fitDataset, fitSymmetry, kindsOf, networkArbitrary, rawDatasetArbitrary, rawSymmetryArbitrary, runs, symmetryCase,
 } from '../src/arbitraries/index.js';
 import { float64Field, rationalField } from '../src/field/index.js';
 import { datasetIn, flatten, forward, loss, networkIn, shapeOf, unflatten } from '../src/network/index.js';
@@ -92,12 +92,7 @@ describe('Theorem 1 (float64): f_{Sθ}(x) = f_θ(x) within the derived rounding 
         rawDatasetArbitrary({ values: 'dyadic' }),
         rawSymmetryArbitrary({ scales: 'float', decades: 6, compose: true }),
         (raw, rawData, rawSym) => {
-          const shape = shapeOf(raw);
-          const sym = fitSymmetry(rawSym, shape);
-          const net = networkIn(F, raw);
-          const data = datasetIn(F, fitDataset(rawData, shape));
-          if (data.loss !== 'mse') throw new Error('unreachable: fitDataset defaults to mse');
-          const transformed = applySymmetry(F, net, sym);
+          const { shape, sym, net, data, transformed } = symmetryCase(F, raw, rawData, rawSym);
           const before = forward(F, net, data.inputs);
           const after = forward(F, transformed, data.inputs);
           const rho = floatSymmetryPerturbation(sym, shape.sizes.length, u);

@@ -3,11 +3,11 @@
 // bounds of src/network/bounds.ts with u = 2^-24.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fitDataset, fitSymmetry, networkArbitrary, rawDatasetArbitrary, rawSymmetryArbitrary, runs } from '../src/arbitraries/index.js';
+import { fitDataset, networkArbitrary, rawDatasetArbitrary, rawSymmetryArbitrary, runs, symmetryCase } from '../src/arbitraries/index.js';
 import { FLOAT32_UNIT_ROUNDOFF, FLOAT64_UNIT_ROUNDOFF, float64Field } from '../src/field/index.js';
 import { datasetIn, forward, networkIn, shapeOf } from '../src/network/index.js';
 import { forwardErrorBound, mseLossGapBound } from '../src/network/bounds.js';
-import { applySymmetry, describeSymmetry, floatSymmetryPerturbation } from '../src/symmetry/index.js';
+import { describeSymmetry, floatSymmetryPerturbation } from '../src/symmetry/index.js';
 import { initTensorBackend, tensorForward, tf } from '../src/tensor/index.js';
 
 const F = float64Field;
@@ -28,12 +28,7 @@ describe('Theorem 1 (tfjs float32): f_{Sθ}(x) = f_θ(x) within the derived floa
         rawDatasetArbitrary({ values: 'dyadic' }),
         rawSymmetryArbitrary({ scales: 'float', decades: 2, compose: true }),
         (raw, rawData, rawSym) => {
-          const shape = shapeOf(raw);
-          const sym = fitSymmetry(rawSym, shape);
-          const net = networkIn(F, raw);
-          const data = datasetIn(F, fitDataset(rawData, shape));
-          if (data.loss !== 'mse') throw new Error('unreachable: fitDataset defaults to mse');
-          const transformed = applySymmetry(F, net, sym);
+          const { shape, sym, net, data, transformed } = symmetryCase(F, raw, rawData, rawSym);
           const rho = floatSymmetryPerturbation(sym, shape.sizes.length, FLOAT64_UNIT_ROUNDOFF);
           const before = tensorForward(net, data);
           const after = tensorForward(transformed, data);

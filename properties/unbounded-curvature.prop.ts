@@ -6,10 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Fraction } from 'mathjs';
-import { randomPointArbitrary, runs, teacherStudentArbitrary, type NetworkAndData } from '../src/arbitraries/index.js';
+import { offKinks, randomPointArbitrary, runs, teacherStudentArbitrary, type NetworkAndData } from '../src/arbitraries/index.js';
 import { rationalField as Q } from '../src/field/index.js';
 import { datasetIn, networkIn, type Dataset, type Network } from '../src/network/index.js';
-import { KinkError, lossGradient, lossHessian } from '../src/autodiff/derivatives.js';
+import { lossGradient, lossHessian } from '../src/autodiff/derivatives.js';
 import { applySymmetry } from '../src/symmetry/index.js';
 import {
   certifyGradientWitness, certifyHessianWitness, certifyManyEigenvalues, findFlatWitness, findGradientWitness, findHessianWitness, findManyEigenvaluesWitness,
@@ -20,14 +20,6 @@ function exactCase({ network, dataset }: NetworkAndData): { net: Network<Fractio
   return { net: networkIn(Q, network), data: datasetIn(Q, dataset) };
 }
 
-function offKinks<R>(f: () => R): R {
-  try {
-    return f();
-  } catch (e) {
-    fc.pre(!(e instanceof KinkError));
-    throw e;
-  }
-}
 
 /** Bounds from 1 to 1e12 and beyond, as exact rationals (10^k and a few awkward ones). */
 const bounds = fc.oneof(

@@ -5,3 +5,4 @@ export * from './symmetry.js';
 export * from './dataset.js';
 export * from './controls.js';
 export * from './minima.js';
+export * from './cases.js';

@@ -46,3 +46,14 @@ describe('exact inertia (Sylvester) and rank', () => {
     expect(() => solve(Q, [[f(1), f(2)], [f(2), f(4)]], [f(1), f(1)])).toThrow(/singular/);
   });
 });
+
+describe('lower bounds of the spectral norm', () => {
+  it('the largest |diagonal entry| and any Rayleigh quotient never exceed |||H|||₂ (eigenvalues 1 and 3)', async () => {
+    const { largestDiagonal, rayleighQuotient } = await import('./exact.js');
+    const H = [[f(2), f(1)], [f(1), f(2)]];
+    expect(largestDiagonal(Q, H).value.toFraction()).toBe('2');
+    expect(rayleighQuotient(Q, H, [f(1), f(1)]).toFraction()).toBe('3'); // the top eigenvector attains it
+    expect(rayleighQuotient(Q, H, [f(1), f(-1)]).toFraction()).toBe('1');
+    expect(rayleighQuotient(Q, H, [f(3), f(1)]).toFraction()).toBe('13/5');
+  });
+});

@@ -138,6 +138,39 @@ describe('flatcheck witness hessian', () => {
   });
 });
 
+describe('ε-sharpness from the command line', () => {
+  it('eval reports a lower bound, its argmax, and the exactly proven value', async () => {
+    for (const [metric, extra] of [['ball-sharpness', []], ['keskar-sharpness', []], ['keskar-sharpness', ['--subspace', '3', '--seed', '2']]] as const) {
+      const r = await run('eval', '--net', path('net.json'), '--data', path('smooth.json'), '--metric', metric, '--epsilon', '1/1000', ...extra, '--json');
+      expect(r.code).toBe(0);
+      const out = JSON.parse(r.out);
+      expect(out.lowerBound).toBe(true);
+      expect(out.argmax).toHaveLength(8);
+      expect(out.exact.feasible).toBe(true);
+      expect(out.value).toBeGreaterThan(0);
+      expect(out.gradientEvaluations).toBeGreaterThan(0);
+    }
+  });
+
+  it('witness sharpness certifies ε-sharpness ≥ M in the ball and the box, with identical outputs', async () => {
+    for (const box of [[], ['--box']]) {
+      const r = await run('witness', 'sharpness', '--net', path('net.json'), '--data', path('smooth.json'), '--epsilon', '1/1000', '--bound', '1e6', ...box, '--out', path('sharp-eps.json'), '--json');
+      expect(r.code).toBe(0);
+      const w = JSON.parse(r.out);
+      expect(w.certificate).toEqual({ feasible: true, outputsIdentical: true, bound: '1000000', holds: true });
+      expect(w.approx).toBeGreaterThanOrEqual(box.length ? 1e8 : 1e6);
+      expect(w.delta.filter((d: string) => d !== '0')).toHaveLength(1);
+    }
+  });
+
+  it('rejects a missing or non-positive ε and flags that do not apply', async () => {
+    expect((await run('eval', '--net', path('net.json'), '--data', path('smooth.json'), '--metric', 'ball-sharpness')).err).toContain('--epsilon is required');
+    expect((await run('eval', '--net', path('net.json'), '--data', path('smooth.json'), '--metric', 'ball-sharpness', '--epsilon', '0')).err).toContain('--epsilon: expected a positive number, got 0');
+    expect((await run('eval', '--net', path('net.json'), '--data', path('smooth.json'), '--metric', 'ball-sharpness', '--epsilon', '1', '--subspace', '2')).err).toContain('--subspace applies to keskar-sharpness only');
+    expect((await run('eval', '--net', path('net.json'), '--data', path('smooth.json'), '--metric', 'loss', '--epsilon', '1')).err).toContain('--epsilon applies to the sharpness metrics only');
+  });
+});
+
 describe('the flatcheck bin', () => {
   it('runs from the checkout through node, with exit codes 0 and 2', () => {
     const bin = join(import.meta.dirname, '../../bin/flatcheck.mjs');

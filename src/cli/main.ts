@@ -21,8 +21,8 @@ type Command = { usage: string; summary: string; run: (argv: string[]) => Promis
 const COMMANDS: Record<string, Command> = {
   forward: { usage: FORWARD_USAGE, summary: 'outputs and loss of a network on a dataset', run: forwardCommand },
   transform: { usage: TRANSFORM_USAGE, summary: 'apply a symmetry (layer-scale, neuron-scale, permutation) to a network', run: transformCommand },
-  eval: { usage: EVAL_USAGE, summary: 'loss, gradient norm or a Hessian norm of a network on a dataset', run: evalCommand },
-  witness: { usage: WITNESS_USAGE, summary: 'a layer-scale α making the Hessian spectral norm ≥ M, certified exactly', run: witnessCommand },
+  eval: { usage: EVAL_USAGE, summary: 'loss, gradient norm, a Hessian norm or an ε-sharpness of a network on a dataset', run: evalCommand },
+  witness: { usage: WITNESS_USAGE, summary: 'a layer-scale α making the Hessian spectral norm (or ε-sharpness) ≥ M, certified exactly', run: witnessCommand },
   prove: { usage: PROVE_USAGE, summary: 'run the theorem suite at report-grade counts and write report/', run: proveCommand },
 };
 

@@ -47,12 +47,17 @@ export function preActivation<T>(F: Field<T>, layer: Layer<T>, x: readonly T[]):
   });
 }
 
-export function forwardSample<T>(F: Field<T>, net: Network<T>, x: readonly T[]): T[] {
-  let a: readonly T[] = x;
+/** a_0 = x, a_1, …, a_K = f_θ(x) for one sample. */
+export function layerActivations<T>(F: Field<T>, net: Network<T>, x: readonly T[]): T[][] {
+  const activations: T[][] = [[...x]];
   for (const layer of net.layers) {
-    a = preActivation(F, layer, a).map((z) => activate(F, layer.activation, layer.slope, z));
+    activations.push(preActivation(F, layer, activations[activations.length - 1]!).map((z) => activate(F, layer.activation, layer.slope, z)));
   }
-  return a as T[];
+  return activations;
+}
+
+export function forwardSample<T>(F: Field<T>, net: Network<T>, x: readonly T[]): T[] {
+  return layerActivations(F, net, x)[net.layers.length]!;
 }
 
 /** f_θ(x) for every row of `inputs`. */

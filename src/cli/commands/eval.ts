@@ -7,15 +7,18 @@ import { lossGradient, lossHessian, samplePasses } from '../../autodiff/derivati
 import { frobeniusSquared, trace } from '../../curvature/exact.js';
 import { denseTrace, frobeniusNorm, spectralNorm } from '../../curvature/spectral.js';
 import { initTensorBackend, TensorProblem } from '../../tensor/index.js';
-import { choice, optionalFlag, parseArgs, requireFlag } from '../args.js';
+import { choice, optionalFlag, parseArgs, requireFlag, UsageError } from '../args.js';
+import { sharpnessCommand } from './sharpness.js';
 import { readJsonFile } from '../io.js';
 import type { CommandResult } from '../main.js';
 
-export const EVAL_METRICS = ['loss', 'gradient-norm', 'hessian-spectral-norm', 'hessian-trace', 'hessian-frobenius'] as const;
+export const CURVATURE_METRICS = ['loss', 'gradient-norm', 'hessian-spectral-norm', 'hessian-trace', 'hessian-frobenius'] as const;
+export const SHARPNESS_METRICS = ['ball-sharpness', 'keskar-sharpness'] as const;
+export const EVAL_METRICS = [...CURVATURE_METRICS, ...SHARPNESS_METRICS] as const;
 export const ENGINES = ['rational', 'float64', 'tfjs'] as const;
-export const EVAL_USAGE = `flatcheck eval --net NET.json --data DATA.json --metric ${EVAL_METRICS.join('|')} [--engine rational|float64|tfjs] [--json]`;
+export const EVAL_USAGE = `flatcheck eval --net NET.json --data DATA.json --metric ${EVAL_METRICS.join('|')} [--engine rational|float64|tfjs] [--epsilon E [--subspace P] [--seed S]] [--json]`;
 
-type Metric = (typeof EVAL_METRICS)[number];
+type Metric = (typeof CURVATURE_METRICS)[number];
 
 /** An exact value as "p/q" with its decimal approximation; a float value as a number. */
 interface Value {
@@ -30,12 +33,15 @@ const exact = (q: Fraction): Value => ({ value: q.toFraction(), approx: fraction
 const rootOf = (q: Fraction): Value => ({ value: Math.sqrt(fractionToNumber(q)), squared: q.toFraction() });
 
 export async function evalCommand(argv: string[]): Promise<CommandResult> {
-  const args = parseArgs(argv, ['net', 'data', 'metric', 'engine'], ['json']);
+  const args = parseArgs(argv, ['net', 'data', 'metric', 'engine', 'epsilon', 'subspace', 'seed'], ['json']);
   const raw = parseNetwork(readJsonFile(requireFlag(args, 'net'), '--net'));
   const rawData = parseDataset(readJsonFile(requireFlag(args, 'data'), '--data'));
   checkCompatible(raw, rawData);
-  const metric: Metric = choice(requireFlag(args, 'metric'), EVAL_METRICS, 'metric');
+  const chosen = choice(requireFlag(args, 'metric'), EVAL_METRICS, 'metric');
   const engine = choice(optionalFlag(args, 'engine') ?? 'rational', ENGINES, 'engine');
+  if ((SHARPNESS_METRICS as readonly string[]).includes(chosen)) return sharpnessCommand(args, chosen as (typeof SHARPNESS_METRICS)[number], engine, raw, rawData);
+  for (const flag of ['epsilon', 'subspace', 'seed']) if (args.flags.has(flag)) throw new UsageError(`--${flag} applies to the sharpness metrics only`);
+  const metric = chosen as Metric;
   let result: Value;
   if (engine === 'rational') {
     if (rawData.loss !== 'mse') throw new InputError('--engine', 'rational', 'a float engine for cross-entropy (exp and log are not rational)');

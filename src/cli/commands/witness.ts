@@ -9,13 +9,15 @@ import { optionalFlag, parseArgs, requireFlag, UsageError } from '../args.js';
 import { readJsonFile, writeFileAtomic } from '../io.js';
 import type { CommandResult } from '../main.js';
 import { parseScalarList } from './transform.js';
+import { SHARPNESS_WITNESS_USAGE, sharpnessWitnessCommand } from './sharpness.js';
 
-export const WITNESS_USAGE = 'flatcheck witness hessian --net NET.json --data DATA.json --bound M [--out OUT.json] [--json]';
+export const WITNESS_USAGE = `flatcheck witness hessian --net NET.json --data DATA.json --bound M [--out OUT.json] [--json]\n       ${SHARPNESS_WITNESS_USAGE}`;
 
 export async function witnessCommand(argv: string[]): Promise<CommandResult> {
+  if (argv[0] === 'sharpness') return sharpnessWitnessCommand(argv.slice(1));
   const args = parseArgs(argv, ['net', 'data', 'bound', 'out'], ['json']);
   const [kind, ...extra] = args.positional;
-  if (kind !== 'hessian' || extra.length > 0) throw new UsageError(`expected "witness hessian", got "witness ${args.positional.join(' ')}"`);
+  if (kind !== 'hessian' || extra.length > 0) throw new UsageError(`expected "witness hessian" or "witness sharpness", got "witness ${args.positional.join(' ')}"`);
   const raw = parseNetwork(readJsonFile(requireFlag(args, 'net'), '--net'));
   const rawData = parseDataset(readJsonFile(requireFlag(args, 'data'), '--data'));
   checkCompatible(raw, rawData);

@@ -91,3 +91,16 @@ describe('fields agree on exact arithmetic where floats are exact', () => {
     expect(rationalField.transcendental).toBeUndefined();
   });
 });
+
+describe('bignumber tanh', () => {
+  it('agrees with decimal.js on moderate arguments and stays fast on huge ones', () => {
+    const B = makeBigNumberField(40);
+    for (const x of [0.1, 0.49, 0.5, 1, 3, -7, 20]) {
+      const ours = B.transcendental!.tanh(B.fromScalar(x));
+      const theirs = (B.fromScalar(x) as unknown as { tanh(): typeof ours }).tanh();
+      expect(B.toNumber(B.abs(B.sub(ours, theirs)))).toBeLessThanOrEqual(4 * B.unitRoundoff);
+    }
+    expect(B.toString(B.transcendental!.tanh(B.fromScalar(1e9)))).toBe('1');
+    expect(B.toString(B.transcendental!.tanh(B.fromScalar(-1e6)))).toBe('-1');
+  });
+});

@@ -11,6 +11,9 @@ import { applyMap, symmetryMap } from '../src/symmetry/index.js';
 import { initTensorBackend, tensorForward, TensorProblem, tf } from '../src/tensor/index.js';
 import { lossHessian } from '../src/autodiff/derivatives.js';
 import { denseHvp, lanczos, spectralNorm } from '../src/curvature/spectral.js';
+import { certifySharpnessWitness, findSharpnessWitness, flatVolumeCertificate, float64Oracle, maximiseSharpness, tensorOracle } from '../src/sharpness/index.js';
+import { teacherStudentArbitrary } from '../src/arbitraries/index.js';
+import { Fraction } from 'mathjs';
 
 interface Row {
   name: string;
@@ -118,7 +121,57 @@ function exactHessianTimes(): void {
   }
 }
 
+/** The maximiser's cost: gradient evaluations per restart and time, on bench nets (float64 and tfjs). */
+async function maximiserCost(): Promise<void> {
+  await initTensorBackend();
+  for (const hidden of [[16], [32, 32]]) {
+    const raw = randomNetwork({ inputSize: 8, hidden, outputSize: 3, activation: 'relu', bias: true }, 9);
+    const net = networkIn(float64Field, raw);
+    const data = datasetIn(float64Field, randomDataset({ inputSize: 8, outputSize: 3, samples: 32, loss: 'mse' }, 10));
+    const theta = flatten(net);
+    for (const [label, region] of [['ball', { kind: 'ball' as const, epsilon: 1e-3 }], ['keskar box', { kind: 'box' as const, epsilon: 1e-3 }]] as const) {
+      let result = maximiseSharpness(float64Oracle(net, data), theta, region, { seed: 1 });
+      const ms = timeIt(() => (result = maximiseSharpness(float64Oracle(net, data), theta, region, { seed: 1 })), 500);
+      rows.push({ name: `maximiser ${label}, float64, ${theta.length} params`, value: result.gradientEvaluations / result.restarts, unit: 'grads/restart', detail: `${result.restarts} restarts, ${ms.toFixed(0)} ms in all, value ${result.value.toPrecision(4)}` });
+      const problem = new TensorProblem(net, data);
+      let tensorResult = maximiseSharpness(tensorOracle(problem), theta, region, { seed: 1 });
+      const tms = timeIt(() => (tensorResult = maximiseSharpness(tensorOracle(problem), theta, region, { seed: 1 })), 500);
+      problem.dispose();
+      rows.push({ name: `maximiser ${label}, tfjs, ${theta.length} params`, value: tensorResult.gradientEvaluations / tensorResult.restarts, unit: 'grads/restart', detail: `${tms.toFixed(0)} ms in all, value ${tensorResult.value.toPrecision(4)}` });
+    }
+  }
+}
+
+/** Cases per second of the ε-sharpness and flat-volume certificates, on their properties' own generators. */
+function certificateCasesPerSecond(): void {
+  const sharp = fc.sample(teacherStudentArbitrary({ maxHidden: 3, maxWidth: 3, maxInput: 3, maxOutput: 2 }), { numRuns: 200, seed: 3 });
+  let start = performance.now();
+  for (const c of sharp) {
+    const net = networkIn(rationalField, c.network);
+    const data = datasetIn(rationalField, c.dataset) as Parameters<typeof findSharpnessWitness>[1];
+    const w = findSharpnessWitness(net, data, new Fraction(1n, 1000n), new Fraction(10n ** 6n, 1n));
+    if (w) certifySharpnessWitness(net, data, new Fraction(1n, 1000n), new Fraction(10n ** 6n, 1n), w);
+  }
+  rows.push({ name: 'ε-sharpness witness + certificate', value: sharp.length / ((performance.now() - start) / 1000), unit: 'cases/s', detail: 'ε = 1e-3, M = 1e6, 1–3 hidden layers' });
+  const flat = fc.sample(teacherStudentArbitrary({ maxHidden: 1, maxWidth: 3, maxInput: 2, maxOutput: 2 }, { maxSamples: 3 }), { numRuns: 100, seed: 4 });
+  start = performance.now();
+  let done = 0;
+  for (const c of flat) {
+    const net = networkIn(rationalField, c.network);
+    const data = datasetIn(rationalField, c.dataset) as Parameters<typeof flatVolumeCertificate>[1];
+    try {
+      flatVolumeCertificate(net, data, new Fraction(1n, 1000n), new Fraction(10n ** 100n, 1n));
+      done++;
+    } catch {
+      // θ1 = 0 or ‖θ1‖∞ ≤ r: the property discards these too
+    }
+  }
+  rows.push({ name: 'flat-volume certificate (Theorem 2)', value: done / ((performance.now() - start) / 1000), unit: 'cases/s', detail: 'ε = 1e-3, V = 1e100, one hidden layer' });
+}
+
 exactEquivalenceCasesPerSecond();
+certificateCasesPerSecond();
+await maximiserCost();
 await forwardPasses();
 await tensorDerivatives();
 lanczosVersusDense();

@@ -75,6 +75,8 @@ export interface IterativeResult {
   matvecs: number;
   /** Lanczos only: the Ritz value of largest magnitude after each step (for convergence studies). */
   history?: number[];
+  /** Power iteration only: the final unit vector (an approximate top eigenvector). */
+  vector?: number[];
 }
 
 /** Power iteration for the eigenvalue of largest magnitude: the simple reference. */
@@ -88,7 +90,7 @@ export function powerIteration(hvp: Hvp, n: number, opts: { seed?: number; maxIt
     matvecs++;
     const next = dot(v, w);
     const size = norm(w);
-    if (size === 0) return { values: [0], matvecs };
+    if (size === 0) return { values: [0], matvecs, vector: v };
     v = w.map((x) => x / size);
     if (Math.abs(next - lambda) <= (opts.tolerance ?? 1e-12) * Math.abs(next)) {
       lambda = next;
@@ -96,7 +98,7 @@ export function powerIteration(hvp: Hvp, n: number, opts: { seed?: number; maxIt
     }
     lambda = next;
   }
-  return { values: [lambda], matvecs };
+  return { values: [lambda], matvecs, vector: v };
 }
 
 /**

@@ -37,6 +37,12 @@ export interface MaximiserOptions {
   restarts?: number;
   iterations?: number;
   seed?: number;
+  /**
+   * Extra starting directions in z-space (e.g. a top Hessian eigenvector: at
+   * a minimum ∇L = 0, so plain ascent from z = 0 has nowhere to go). Each is
+   * scaled onto the region's boundary and counts as one more restart.
+   */
+  startDirections?: number[][];
 }
 
 const dot = (a: readonly number[], b: readonly number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
@@ -82,9 +88,15 @@ export function maximiseSharpness(oracle: LossOracle, theta: readonly number[], 
   const objective = (y: readonly number[]) => oracle.loss(at(y));
   let best = { value: 0, y: new Array<number>(p).fill(0) };
   let gradientEvaluations = 0;
-  for (let r = 0; r < restarts; r++) {
-    // Restart 0 starts at 0 (the first step follows the gradient); the others at random points.
-    let y = r === 0 ? new Array<number>(p).fill(0) : project(Array.from({ length: p }, (_, i) => (region.kind === 'box' ? halfWidths[i]! * (2 * rng.next() - 1) : rng.normal() * region.epsilon)));
+  const directions = (opts.startDirections ?? []).map((d) => {
+    if (A) throw new RangeError('startDirections: not supported in a random subspace');
+    if (region.kind === 'box') return project(d.map((x, i) => Math.sign(x) * halfWidths[i]!));
+    const size = Math.sqrt(dot(d, d));
+    return project(d.map((x) => (x * region.epsilon) / size));
+  });
+  for (let r = 0; r < restarts + directions.length; r++) {
+    // Restart 0 starts at 0 (the first step follows the gradient); then the given directions; then random points.
+    let y = r === 0 ? new Array<number>(p).fill(0) : r <= directions.length ? directions[r - 1]! : project(Array.from({ length: p }, (_, i) => (region.kind === 'box' ? halfWidths[i]! * (2 * rng.next() - 1) : rng.normal() * region.epsilon)));
     let step = region.kind === 'box' ? 1 : region.epsilon;
     let current = objective(y);
     for (let it = 0; it < iterations; it++) {
@@ -106,5 +118,5 @@ export function maximiseSharpness(oracle: LossOracle, theta: readonly number[], 
     if (current - base > best.value) best = { value: current - base, y };
   }
   const value = (scale * best.value) / (1 + base);
-  return { value, z: toZ(best.y), ...(A ? { y: best.y } : {}), restarts, gradientEvaluations };
+  return { value, z: toZ(best.y), ...(A ? { y: best.y } : {}), restarts: restarts + directions.length, gradientEvaluations };
 }

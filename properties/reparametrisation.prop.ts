@@ -1,0 +1,149 @@
+// Source: Dinh et al. (ICML 2017), Section 5 and Appendix A (THEORY.md §4):
+// under a reparametrisation θ = g(η) the function never changes, and at a
+// critical point ∇²L_η = J_gᵀ ∇²L J_g (plus Σ ∂L/∂θ_i ∇²g_i elsewhere), so
+// any minimum can be made as sharp or as flat as wanted. Every Hessian in η
+// here is computed independently, by exact polynomial interpolation of
+// L(g(η + t·v)) in rationals — no derivative code on that side.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Fraction } from 'mathjs';
+import { expectFailure, offKinks, randomPointArbitrary, rational, runs, teacherStudentArbitrary, type NetworkAndData } from '../src/arbitraries/index.js';
+import { rationalField as Q } from '../src/field/index.js';
+import { datasetIn, flatten, forward, loss, networkIn, unflatten, type Dataset, type Network } from '../src/network/index.js';
+import { lossGradient, lossHessian } from '../src/autodiff/derivatives.js';
+import { polynomialDerivatives, polynomialHessian } from '../src/autodiff/interpolate.js';
+import { frobeniusSquared } from '../src/curvature/exact.js';
+import { affine, elementwiseCubic, hessianInEta, radial, type Reparametrisation } from '../src/reparam/index.js';
+
+type Net = Network<Fraction>;
+const small = { maxHidden: 1, maxWidth: 2, maxInput: 2, maxOutput: 1 } as const;
+// Steps of 2^-60: every non-zero pre-activation here is a rational with a small denominator, far larger
+// than any t·∂z/∂t on the interpolation grid, so no kink is crossed and L(g(η + tv)) is one polynomial.
+const h = new Fraction(1n, 1n << 60n);
+const pool = fc.array(rational(5, 4), { minLength: 64, maxLength: 64 });
+
+/**
+ * vᵀ∇²L_η v at η by interpolation (L(g(η + tv)) is a polynomial of degree ≤ 2K·deg g off the kinks),
+ * against vᵀ(law)v. One random rational direction separates two different symmetric matrices with
+ * probability 1, at a fraction of the cost of the full matrix.
+ */
+function lawHoldsAlong(net: Net, data: Dataset<Fraction>, g: Reparametrisation<Fraction>, eta: Fraction[], gDegree: number, law: Fraction[][], v: Fraction[]): boolean {
+  const L = (t: Fraction) => loss(Q, unflatten(net, g.toTheta(eta.map((e, i) => e.add(t.mul(v[i]!))))), data);
+  const curvature = polynomialDerivatives(L, 2 * net.layers.length * gDegree, h).second;
+  const quadratic = law.reduce((s, row, i) => s.add(v[i]!.mul(row.reduce((t, x, j) => t.add(x.mul(v[j]!)), Q.zero))), Q.zero);
+  return curvature.equals(quadratic);
+}
+
+/** An invertible rational matrix: unit lower-triangular L times upper-triangular U with non-zero diagonal. */
+function invertible(values: Fraction[], n: number): Fraction[][] {
+  const at = (i: number) => values[i % values.length]!;
+  const L = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? Q.one : j < i ? at(i * n + j) : Q.zero)));
+  const U = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (j < i ? Q.zero : i === j ? (at(i + 7).n === 0n ? Q.one : at(i + 7)) : at(j * n + i + 3))));
+  return L.map((row) => U[0]!.map((_, j) => row.reduce((s, l, k) => s.add(l.mul(U[k]![j]!)), Q.zero)));
+}
+
+describe('Section 5: f_{g(η)} is f_θ, and at every point an affine g gives ∇²L_η = J_gᵀ ∇²L J_g exactly', () => {
+  it('round trip g(g⁻¹(θ)) = θ, identical outputs, and the law against interpolation', () => {
+    fc.assert(
+      fc.property(randomPointArbitrary(small, { maxSamples: 2 }), pool, ({ network, dataset }: NetworkAndData, values) => {
+        const net = networkIn(Q, network);
+        const data = datasetIn(Q, dataset);
+        const theta = flatten(net);
+        const g = affine(Q, invertible(values, theta.length), values.slice(0, theta.length));
+        const eta = g.toEta(theta);
+        const back = g.toTheta(eta);
+        expect(back.every((x, i) => x.equals(theta[i]!))).toBe(true);
+        expect(forward(Q, unflatten(net, back), data.inputs)).toEqual(forward(Q, net, data.inputs));
+        const H = offKinks(() => lossHessian(Q, net, data));
+        expect(lawHoldsAlong(net, data, g, eta, 1, hessianInEta(Q, g, eta, H), values.slice(40, 40 + theta.length))).toBe(true);
+      }),
+      runs(40),
+    );
+  });
+});
+
+describe('Section 5: for a non-linear g the law J_gᵀHJ_g holds at critical points, and needs Σ ∂L/∂θ_i ∇²g_i elsewhere', () => {
+  const cubicCase = (c: NetworkAndData, values: Fraction[]) => {
+    const net0 = networkIn(Q, c.network);
+    const n = flatten(net0).length;
+    const g = elementwiseCubic(Q, values.slice(0, n).map((v) => v.abs()));
+    // Build θ = g(η) from a rational η, so the point is exact (g⁻¹ is a cubic root).
+    const eta = values.slice(20, 20 + n);
+    const net = unflatten(net0, g.toTheta(eta));
+    return { g, eta, net };
+  };
+
+  it('at teacher minima: ∇²L_η = J_gᵀ H J_g, exactly', () => {
+    fc.assert(
+      fc.property(teacherStudentArbitrary(small, { maxSamples: 2 }), pool, (c, values) => {
+        const { g, eta, net } = cubicCase(c, values);
+        // Relabel the data with this θ's own outputs: θ is then an exact minimum.
+        const inputs = datasetIn(Q, c.dataset).inputs;
+        const data: Dataset<Fraction> = { loss: 'mse', inputs, targets: forward(Q, net, inputs) };
+        const H = offKinks(() => lossHessian(Q, net, data));
+        expect(lossGradient(Q, net, data).every((x) => x.n === 0n)).toBe(true);
+        expect(lawHoldsAlong(net, data, g, eta, 3, hessianInEta(Q, g, eta, H), values.slice(40))).toBe(true);
+      }),
+      runs(30),
+    );
+  });
+
+  it('at random points the full law (with the second term) holds exactly', () => {
+    fc.assert(
+      fc.property(randomPointArbitrary(small, { maxSamples: 2 }), pool, (c, values) => {
+        const { g, eta, net } = cubicCase(c, values);
+        const data = datasetIn(Q, c.dataset);
+        const [H, grad] = offKinks(() => [lossHessian(Q, net, data), lossGradient(Q, net, data)] as const);
+        expect(lawHoldsAlong(net, data, g, eta, 3, hessianInEta(Q, g, eta, H, grad), values.slice(40))).toBe(true);
+      }),
+      runs(30),
+    );
+  });
+
+  it('negative control: away from critical points J_gᵀHJ_g alone is wrong, and the counterexample is small', () => {
+    const caught = expectFailure(
+      fc.property(randomPointArbitrary(small, { maxSamples: 2 }), pool, (c, values) => {
+        const { g, eta, net } = cubicCase(c, values);
+        const data = datasetIn(Q, c.dataset);
+        const H = offKinks(() => lossHessian(Q, net, data));
+        return lawHoldsAlong(net, data, g, eta, 3, hessianInEta(Q, g, eta, H), values.slice(40));
+      }),
+      runs(100),
+    );
+    expect(caught.counterexample[0].network.layers.length).toBe(2);
+  });
+});
+
+describe('Appendix A: ∀ minimum θ̂, ∀M: a radial reparametrisation makes ∇²L_η(θ̂) have spectral norm ≥ M, and another ≤ 1/M — same function', () => {
+  it('certified exactly: a diagonal entry ≥ M, and ‖∇²L_η‖_F ≤ 1/M, from interpolated Hessians', () => {
+    fc.assert(
+      fc.property(teacherStudentArbitrary(small, { maxSamples: 2 }), fc.integer({ min: 0, max: 12 }).map((k) => new Fraction(10n ** BigInt(k), 1n)), (c, M) => {
+        const net = networkIn(Q, c.network);
+        const data = datasetIn(Q, c.dataset);
+        const theta = flatten(net);
+        const H = offKinks(() => lossHessian(Q, net, data));
+        const p = H.reduce((best, row, i) => (row[i]!.compare(H[best]![best]!) > 0 ? i : best), 0);
+        fc.pre(H[p]![p]!.n !== 0n);
+        // Sharp: factor k = r̂/ρ = 2^s with k²·H_pp ≥ M. Flat: k⁴·‖H‖_F² ≤ 1/M².
+        let s = 0;
+        while (H[p]![p]!.mul(new Fraction(1n << BigInt(2 * s), 1n)).compare(M) < 0) s++;
+        const F2 = frobeniusSquared(Q, H);
+        let f = 0;
+        while (F2.mul(M).mul(M).compare(new Fraction(1n << BigInt(4 * f), 1n)) > 0) f++;
+        const delta = Q.one;
+        const sharp = radial(Q, theta, new Fraction(1n, 1n << BigInt(s + 2)), new Fraction(1n, 4n), delta);
+        const flat = radial(Q, theta, new Fraction(1n, 4n), new Fraction(1n, 1n << BigInt(f + 2)), delta);
+        for (const g of [sharp, flat]) {
+          const eta = g.toEta(theta);
+          expect(g.toTheta(eta).every((x, i) => x.equals(theta[i]!))).toBe(true); // same θ, same function
+        }
+        // Interpolation steps stay inside the inner ball (radius ρ), where g is exactly linear.
+        const Hs = polynomialHessian((e) => loss(Q, unflatten(net, sharp.toTheta(e)), data), sharp.toEta(theta), 2 * net.layers.length, new Fraction(1n, 1n << BigInt(s + 60)));
+        expect(Hs[p]![p]!.compare(M)).toBeGreaterThanOrEqual(0);
+        const Hf = polynomialHessian((e) => loss(Q, unflatten(net, flat.toTheta(e)), data), flat.toEta(theta), 2 * net.layers.length, new Fraction(1n, 1n << 60n));
+        expect(frobeniusSquared(Q, Hf).mul(M).mul(M).compare(Q.one)).toBeLessThanOrEqual(0);
+      }),
+      runs(40),
+    );
+  });
+});

@@ -10,10 +10,10 @@ import { Fraction } from 'mathjs';
 import { expectFailure, offKinks, randomPointArbitrary, rational, runs, teacherStudentArbitrary, type NetworkAndData } from '../src/arbitraries/index.js';
 import { rationalField as Q } from '../src/field/index.js';
 import { datasetIn, flatten, forward, loss, networkIn, unflatten, type Dataset, type Network } from '../src/network/index.js';
-import { lossGradient, lossHessian } from '../src/autodiff/derivatives.js';
+import { lossGradient, lossHessian, samplePasses } from '../src/autodiff/derivatives.js';
 import { polynomialDerivatives, polynomialHessian } from '../src/autodiff/interpolate.js';
 import { frobeniusSquared } from '../src/curvature/exact.js';
-import { affine, elementwiseCubic, hessianInEta, radial, type Reparametrisation } from '../src/reparam/index.js';
+import { absorbInputMap, affine, elementwiseCubic, hessianInEta, radial, type Reparametrisation } from '../src/reparam/index.js';
 
 type Net = Network<Fraction>;
 const small = { maxHidden: 1, maxWidth: 2, maxInput: 2, maxOutput: 1 } as const;
@@ -144,6 +144,37 @@ describe('Appendix A: ∀ minimum θ̂, ∀M: a radial reparametrisation makes �
         expect(frobeniusSquared(Q, Hf).mul(M).mul(M).compare(Q.one)).toBeLessThanOrEqual(0);
       }),
       runs(40),
+    );
+  });
+});
+
+describe('Section 5.2: an input map x = Au + c absorbed by the first layer is the same function of x, and input-space curvature changes by the congruence Aᵀ(·)A', () => {
+  it('outputs agree exactly, and ∇²_u ℓ = Aᵀ ∇²_x ℓ A along random directions (both sides interpolated)', () => {
+    fc.assert(
+      fc.property(teacherStudentArbitrary({ maxHidden: 2, maxWidth: 3, maxInput: 3, maxOutput: 2 }, { maxSamples: 2 }), pool, (c, values) => {
+        const net = networkIn(Q, c.network);
+        const data = datasetIn(Q, c.dataset) as Dataset<Fraction> & { loss: 'mse' };
+        const n = net.inputSize;
+        const A = invertible(values, n);
+        const shift = values.slice(30, 30 + n);
+        const inU = absorbInputMap(Q, net, A, shift);
+        const inverse = affine(Q, A, shift); // u = A⁻¹(x − c)
+        const x = data.inputs[0]!;
+        offKinks(() => samplePasses(Q, net, [x])); // at a kink the loss is two polynomials, not one
+        const u = inverse.toEta(x);
+        expect(forward(Q, inU, [u])).toEqual(forward(Q, net, [x]));
+        // The per-sample loss as a function of the input, in x and in u.
+        const target = data.targets[0]!;
+        const ell = (network: Net) => (input: Fraction[]) => forward(Q, network, [input])[0]!.reduce((s, f, o) => s.add(f.sub(target[o]!).pow(2)), Q.zero);
+        const v = values.slice(50, 50 + n);
+        const degree = 2 * net.layers.length;
+        const alongU = polynomialDerivatives((t) => ell(inU)(u.map((ui, i) => ui.add(t.mul(v[i]!)))), degree, h);
+        const Av = A.map((row) => row.reduce((s, a, j) => s.add(a.mul(v[j]!)), Q.zero));
+        const alongX = polynomialDerivatives((t) => ell(net)(x.map((xi, i) => xi.add(t.mul(Av[i]!)))), degree, h);
+        expect(alongU.first.equals(alongX.first)).toBe(true); // ∂_u ℓ · v = ∂_x ℓ · (A v)
+        expect(alongU.second.equals(alongX.second)).toBe(true); // vᵀ ∇²_u ℓ v = (Av)ᵀ ∇²_x ℓ (Av)
+      }),
+      runs(60),
     );
   });
 });

@@ -8,6 +8,7 @@
 import type { Field } from '../field/field.js';
 import { InputError } from '../field/errors.js';
 import { solve } from '../curvature/exact.js';
+import type { Layer, Network } from '../network/types.js';
 
 export interface Reparametrisation<T> {
   readonly name: string;
@@ -163,3 +164,17 @@ export function hessianInEta<T>(F: Field<T>, g: Reparametrisation<T>, eta: reado
   return law.map((row, i) => row.map((v, j) => F.add(v, extra[i]![j]!)));
 }
 
+
+/**
+ * Section 5.2 / Appendix D: an input map x = A u + c (A invertible). The
+ * first layer absorbs it — W₁' = W₁A, b₁' = W₁c + b₁ — so the network in u
+ * computes f(Au + c) exactly; input-space derivatives change by the same
+ * congruence: ∂f'/∂u = ∂f/∂x · A, ∇²_u = Aᵀ ∇²_x A.
+ */
+export function absorbInputMap<T>(F: Field<T>, net: Network<T>, A: T[][], c: T[]): Network<T> {
+  if (A.length !== net.inputSize || A.some((row) => row.length !== A.length)) throw new InputError('A', `${A.length}×${A[0]?.length}`, `a ${net.inputSize}×${net.inputSize} matrix`);
+  const [first, ...rest] = net.layers as [Layer<T>, ...Layer<T>[]];
+  const weights = first.weights.map((row) => A[0]!.map((_, j) => row.reduce((s, w, k) => F.add(s, F.mul(w, A[k]![j]!)), F.zero)));
+  const shift = first.weights.map((row, i) => row.reduce((s, w, k) => F.add(s, F.mul(w, c[k]!)), first.bias ? first.bias[i]! : F.zero));
+  return { inputSize: net.inputSize, layers: [{ ...first, weights, bias: shift }, ...rest] };
+}

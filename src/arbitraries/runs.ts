@@ -1,7 +1,9 @@
 /**
- * Run counts and seeds for every property: `FLATCHECK_RUNS=N` raises every
- * property's numRuns, `FLATCHECK_SEED=S` replays a run (fast-check prints the
- * seed and path of every failure).
+ * Run counts and seeds for every property: `FLATCHECK_RUNS=N` sets every
+ * property's numRuns to N, `FLATCHECK_RUNS_SCALE=S` multiplies each
+ * property's own default by S (the proof report's deep run), and
+ * `FLATCHECK_SEED=S` replays a run (fast-check prints the seed and path of
+ * every failure).
  */
 import { InputError } from '../field/errors.js';
 
@@ -15,7 +17,7 @@ function envInteger(name: string): number | undefined {
 
 /** fast-check parameters: `defaultRuns` unless FLATCHECK_RUNS says otherwise. */
 export function runs(defaultRuns: number): { numRuns: number; seed?: number } {
-  const numRuns = envInteger('FLATCHECK_RUNS') ?? defaultRuns;
+  const numRuns = envInteger('FLATCHECK_RUNS') ?? defaultRuns * (envInteger('FLATCHECK_RUNS_SCALE') ?? 1);
   if (numRuns < 1) throw new InputError('FLATCHECK_RUNS', numRuns, 'a positive integer');
   const seed = envInteger('FLATCHECK_SEED');
   return seed === undefined ? { numRuns } : { numRuns, seed };

@@ -10,7 +10,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 
 export interface ProveOptions {
-  runs: number;
+  /** Every property's default case count is multiplied by this. */
+  scale: number;
   seed: number;
   outDir: string;
   /** Root of the flatcheck checkout (where properties/ lives). */
@@ -34,7 +35,7 @@ interface VitestJson {
 export interface ProofSummary {
   format: 'flatcheck.report/v1';
   seed: number;
-  runsPerProperty: number;
+  runScale: number;
   passed: number;
   failed: number;
   files: {
@@ -61,7 +62,7 @@ function runSuite(opts: ProveOptions, jsonPath: string): VitestJson {
   const vitest = join(dirname(packageJson), (JSON.parse(readFileSync(packageJson, 'utf8')) as { bin: { vitest: string } }).bin.vitest);
   const result = spawnSync(process.execPath, [vitest, 'run', 'properties', '--coverage.enabled=false'], {
     cwd: opts.root,
-    env: { ...process.env, FLATCHECK_RUNS: String(opts.runs), FLATCHECK_SEED: String(opts.seed), FLATCHECK_VITEST_JSON: jsonPath },
+    env: { ...process.env, FLATCHECK_RUNS_SCALE: String(opts.scale), FLATCHECK_SEED: String(opts.seed), FLATCHECK_VITEST_JSON: jsonPath },
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
   });
@@ -69,7 +70,7 @@ function runSuite(opts: ProveOptions, jsonPath: string): VitestJson {
   return JSON.parse(readFileSync(jsonPath, 'utf8')) as VitestJson;
 }
 
-export function summarise(json: VitestJson, opts: Pick<ProveOptions, 'runs' | 'seed' | 'root'>): ProofSummary {
+export function summarise(json: VitestJson, opts: Pick<ProveOptions, 'scale' | 'seed' | 'root'>): ProofSummary {
   const files = json.testResults
     .map((file) => {
       const claims = new Map<string, ProofSummary['files'][number]['claims'][number]>();
@@ -86,7 +87,7 @@ export function summarise(json: VitestJson, opts: Pick<ProveOptions, 'runs' | 's
       return { file: relative(opts.root, file.name), source: sourceComment(file.name), claims: [...claims.values()] };
     })
     .sort((a, b) => a.file.localeCompare(b.file));
-  return { format: 'flatcheck.report/v1', seed: opts.seed, runsPerProperty: opts.runs, passed: json.numPassedTests, failed: json.numFailedTests, files };
+  return { format: 'flatcheck.report/v1', seed: opts.seed, runScale: opts.scale, passed: json.numPassedTests, failed: json.numFailedTests, files };
 }
 
 export function renderMarkdown(s: ProofSummary): string {
@@ -95,8 +96,8 @@ export function renderMarkdown(s: ProofSummary): string {
     '',
     'Dinh, Pascanu, Bengio & Bengio, *Sharp Minima Can Generalize For Deep Nets* (ICML 2017), checked as executable properties.',
     '',
-    `- Seed: \`${s.seed}\` (replay any line with \`FLATCHECK_SEED=${s.seed} FLATCHECK_RUNS=${s.runsPerProperty} npx vitest run properties\`)`,
-    `- Cases per property: ${s.runsPerProperty} (properties with a fixed workload, such as the 1,000-pass memory test, keep it)`,
+    `- Seed: \`${s.seed}\` (replay any line with \`FLATCHECK_SEED=${s.seed} FLATCHECK_RUNS_SCALE=${s.runScale} npx vitest run properties\`)`,
+    `- Cases per property: ${s.runScale}× each property's default count (set in its file; \`npm test\` runs 1×)`,
     `- Checks: **${s.passed} passed, ${s.failed} failed**`,
     '',
   ];
@@ -137,7 +138,7 @@ export function prove(opts: ProveOptions): ProofSummary {
   const work = join(tmpdir(), `flatcheck-prove-${process.pid}`);
   mkdirSync(work, { recursive: true });
   try {
-    log(`running the theorem suite: ${readdirSync(join(opts.root, 'properties')).filter((f) => f.endsWith('.prop.ts')).length} files, ${opts.runs} cases per property, seed ${opts.seed}`);
+    log(`running the theorem suite: ${readdirSync(join(opts.root, 'properties')).filter((f) => f.endsWith('.prop.ts')).length} files, ${opts.scale}× the default cases, seed ${opts.seed}`);
     const summary = summarise(runSuite(opts, join(work, 'vitest.json')), opts);
     writeDirectoryAtomic(opts.outDir, {
       'index.md': renderMarkdown(summary),

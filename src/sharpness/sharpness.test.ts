@@ -43,3 +43,26 @@ describe('small-ε agreement: ball ε-sharpness → |||H|||₂ ε²/2 at a minim
     expect(gaps[2]!).toBeLessThanOrEqual(Math.max(gaps[1]! / 5, floor));
   });
 });
+
+describe('Monte-Carlo ε-flat log-volume', () => {
+  it('is at least the interval-certified box (where every point is inside), grows with ε, and is seeded', async () => {
+    const { flatLogVolume, certifiedBox } = await import('./volume.js');
+    const { loss } = await import('../network/forward.js');
+    const { unflatten } = await import('../network/flat.js');
+    const { Fraction } = await import('mathjs');
+    const fixture = JSON.parse(readFileSync(join(dir, minima[0]!), 'utf8'));
+    const raw = parseNetwork(fixture.network);
+    const rawData = parseDataset(fixture.dataset);
+    const net = networkIn(float64Field, raw);
+    const data = datasetIn(float64Field, rawData);
+    const lossAt = (t: number[]) => loss(float64Field, unflatten(net, t), data);
+    const theta = flatten(net);
+    const small = flatLogVolume(lossAt, theta, 1e-3, { seed: 3 });
+    const large = flatLogVolume(lossAt, theta, 1e-1, { seed: 3 });
+    expect(large.logVolume).toBeGreaterThan(small.logVolume);
+    expect(flatLogVolume(lossAt, theta, 1e-3, { seed: 3 })).toEqual(small);
+    expect(small.acceptance).toBeGreaterThanOrEqual(0.95);
+    const certified = certifiedBox(networkIn(Q, raw), datasetIn(Q, rawData) as Parameters<typeof certifiedBox>[1], new Fraction(1n, 1000n));
+    expect(small.radius).toBeGreaterThanOrEqual(certified.radius.valueOf());
+  });
+});

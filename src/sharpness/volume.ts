@@ -17,6 +17,7 @@ import { flatten, unflatten } from '../network/flat.js';
 import type { ActivationName, Dataset, Network } from '../network/types.js';
 import { InputError } from '../field/errors.js';
 import { PIECEWISE_LINEAR } from '../autodiff/derivatives.js';
+import { Rng } from '../field/random.js';
 
 type Net = Network<Fraction>;
 type Data = Dataset<Fraction> & { loss: 'mse' };
@@ -142,4 +143,47 @@ export function checkFlatVolumeCertificate(net: Net, c: FlatVolumeCertificate, V
   const first = net.layers[0]!;
   const m = [...first.weights.flat(), ...(first.bias ?? [])].reduce((acc, x) => (x.abs().compare(acc) > 0 ? x.abs() : acc), Q.zero);
   return c.alpha.mul(m.sub(c.box.radius)).compare(m.add(c.box.radius)) > 0 && c.boxVolume.mul(new Fraction(c.count, 1n)).equals(c.volume);
+}
+
+export interface FlatLogVolume {
+  /** ln vol B∞(r, θ) = P·ln(2r) for the largest r found. */
+  logVolume: number;
+  radius: number;
+  /** The fraction of sampled points of B∞(r, θ) with L < L(θ) + ε (≥ the acceptance asked). */
+  acceptance: number;
+  lossEvaluations: number;
+}
+
+/**
+ * A Monte-Carlo estimate of the ε-flat box around θ: the largest half-width r
+ * (by bisection on log r) such that at least `acceptance` of `samples` uniform
+ * points of B∞(r, θ) have L < L(θ) + ε. An estimate, not a certificate (for
+ * that, see certifiedBox); seeded, so reproducible.
+ */
+export function flatLogVolume(lossAt: (theta: number[]) => number, theta: readonly number[], epsilon: number, opts: { samples?: number; acceptance?: number; seed?: number; iterations?: number } = {}): FlatLogVolume {
+  const samples = opts.samples ?? 64;
+  const wanted = opts.acceptance ?? 0.95;
+  const base = lossAt([...theta]);
+  let evaluations = 1;
+  const fractionInside = (r: number) => {
+    const rng = new Rng(opts.seed ?? 0); // the same points (scaled) at every r: a monotone-friendly estimate
+    let inside = 0;
+    for (let s = 0; s < samples; s++) {
+      const point = theta.map((t) => t + r * (2 * rng.next() - 1));
+      evaluations++;
+      if (lossAt(point) < base + epsilon) inside++;
+    }
+    return inside / samples;
+  };
+  // Bracket in log r, then bisect.
+  let lo = -60;
+  let hi = 20;
+  if (fractionInside(Math.exp(hi)) >= wanted) lo = hi;
+  for (let i = 0; i < (opts.iterations ?? 40) && hi - lo > 1e-9; i++) {
+    const mid = (lo + hi) / 2;
+    if (fractionInside(Math.exp(mid)) >= wanted) lo = mid;
+    else hi = mid;
+  }
+  const radius = Math.exp(lo);
+  return { logVolume: theta.length * Math.log(2 * radius), radius, acceptance: fractionInside(radius), lossEvaluations: evaluations };
 }

@@ -7,13 +7,17 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Fraction } from 'mathjs';
-import { expectFailure, offKinks, randomPointArbitrary, rational, runs, teacherStudentArbitrary, type NetworkAndData } from '../src/arbitraries/index.js';
-import { rationalField as Q } from '../src/field/index.js';
+import {
+  expectFailure, fitReparametrisation, invertibleMatrix, offKinks, randomPointArbitrary, rational, rawReparametrisationArbitrary, runs, teacherStudentArbitrary,
+  type NetworkAndData, type RawReparametrisation,
+} from '../src/arbitraries/index.js';
+import { float64Field, rationalField as Q } from '../src/field/index.js';
 import { datasetIn, flatten, forward, loss, networkIn, unflatten, type Dataset, type Network } from '../src/network/index.js';
 import { lossGradient, lossHessian, samplePasses } from '../src/autodiff/derivatives.js';
 import { polynomialDerivatives, polynomialHessian } from '../src/autodiff/interpolate.js';
 import { frobeniusSquared } from '../src/curvature/exact.js';
-import { absorbInputMap, affine, elementwiseCubic, hessianInEta, radial, type Reparametrisation } from '../src/reparam/index.js';
+import { absorbInputMap, affine, elementwiseSinh, hessianInEta, radial, signedExp, type Reparametrisation } from '../src/reparam/index.js';
+import { forwardErrorBound } from '../src/network/bounds.js';
 
 type Net = Network<Fraction>;
 const small = { maxHidden: 1, maxWidth: 2, maxInput: 2, maxOutput: 1 } as const;
@@ -34,14 +38,6 @@ function lawHoldsAlong(net: Net, data: Dataset<Fraction>, g: Reparametrisation<F
   return curvature.equals(quadratic);
 }
 
-/** An invertible rational matrix: unit lower-triangular L times upper-triangular U with non-zero diagonal. */
-function invertible(values: Fraction[], n: number): Fraction[][] {
-  const at = (i: number) => values[i % values.length]!;
-  const L = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? Q.one : j < i ? at(i * n + j) : Q.zero)));
-  const U = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (j < i ? Q.zero : i === j ? (at(i + 7).n === 0n ? Q.one : at(i + 7)) : at(j * n + i + 3))));
-  return L.map((row) => U[0]!.map((_, j) => row.reduce((s, l, k) => s.add(l.mul(U[k]![j]!)), Q.zero)));
-}
-
 describe('Section 5: f_{g(η)} is f_θ, and at every point an affine g gives ∇²L_η = J_gᵀ ∇²L J_g exactly', () => {
   it('round trip g(g⁻¹(θ)) = θ, identical outputs, and the law against interpolation', () => {
     fc.assert(
@@ -49,7 +45,7 @@ describe('Section 5: f_{g(η)} is f_θ, and at every point an affine g gives ∇
         const net = networkIn(Q, network);
         const data = datasetIn(Q, dataset);
         const theta = flatten(net);
-        const g = affine(Q, invertible(values, theta.length), values.slice(0, theta.length));
+        const g = affine(Q, invertibleMatrix(values, theta.length), values.slice(0, theta.length));
         const eta = g.toEta(theta);
         const back = g.toTheta(eta);
         expect(back.every((x, i) => x.equals(theta[i]!))).toBe(true);
@@ -62,27 +58,27 @@ describe('Section 5: f_{g(η)} is f_θ, and at every point an affine g gives ∇
   });
 });
 
-describe('Section 5: for a non-linear g the law J_gᵀHJ_g holds at critical points, and needs Σ ∂L/∂θ_i ∇²g_i elsewhere', () => {
-  const cubicCase = (c: NetworkAndData, values: Fraction[]) => {
+describe('Section 5: for non-linear g (compositions of affine maps and a cubic) the law J_gᵀHJ_g holds at critical points, and needs Σ ∂L/∂θ_i ∇²g_i elsewhere', () => {
+  // Compositions of affine maps and one elementwise cubic (src/arbitraries/reparam.ts).
+  const composedCase = (c: NetworkAndData, raw: RawReparametrisation) => {
     const net0 = networkIn(Q, c.network);
     const n = flatten(net0).length;
-    const g = elementwiseCubic(Q, values.slice(0, n).map((v) => v.abs()));
-    // Build θ = g(η) from a rational η, so the point is exact (g⁻¹ is a cubic root).
-    const eta = values.slice(20, 20 + n);
-    const net = unflatten(net0, g.toTheta(eta));
-    return { g, eta, net };
+    const { g, degree } = fitReparametrisation(raw, n);
+    // Build θ = g(η) from a rational η, so the point is exact (a cubic's inverse is not rational).
+    const eta = raw.values.slice(60, 60 + n);
+    return { g, degree, eta, net: unflatten(net0, g.toTheta(eta)), v: raw.values.slice(90, 90 + n) };
   };
 
   it('at teacher minima: ∇²L_η = J_gᵀ H J_g, exactly', () => {
     fc.assert(
-      fc.property(teacherStudentArbitrary(small, { maxSamples: 2 }), pool, (c, values) => {
-        const { g, eta, net } = cubicCase(c, values);
+      fc.property(teacherStudentArbitrary(small, { maxSamples: 2 }), rawReparametrisationArbitrary(), (c, raw) => {
+        const { g, degree, eta, net, v } = composedCase(c, raw);
         // Relabel the data with this θ's own outputs: θ is then an exact minimum.
         const inputs = datasetIn(Q, c.dataset).inputs;
         const data: Dataset<Fraction> = { loss: 'mse', inputs, targets: forward(Q, net, inputs) };
         const H = offKinks(() => lossHessian(Q, net, data));
         expect(lossGradient(Q, net, data).every((x) => x.n === 0n)).toBe(true);
-        expect(lawHoldsAlong(net, data, g, eta, 3, hessianInEta(Q, g, eta, H), values.slice(40))).toBe(true);
+        expect(lawHoldsAlong(net, data, g, eta, degree, hessianInEta(Q, g, eta, H), v), `law for ${g.name}`).toBe(true);
       }),
       runs(30),
     );
@@ -90,11 +86,11 @@ describe('Section 5: for a non-linear g the law J_gᵀHJ_g holds at critical poi
 
   it('at random points the full law (with the second term) holds exactly', () => {
     fc.assert(
-      fc.property(randomPointArbitrary(small, { maxSamples: 2 }), pool, (c, values) => {
-        const { g, eta, net } = cubicCase(c, values);
+      fc.property(randomPointArbitrary(small, { maxSamples: 2 }), rawReparametrisationArbitrary(), (c, raw) => {
+        const { g, degree, eta, net, v } = composedCase(c, raw);
         const data = datasetIn(Q, c.dataset);
         const [H, grad] = offKinks(() => [lossHessian(Q, net, data), lossGradient(Q, net, data)] as const);
-        expect(lawHoldsAlong(net, data, g, eta, 3, hessianInEta(Q, g, eta, H, grad), values.slice(40))).toBe(true);
+        expect(lawHoldsAlong(net, data, g, eta, degree, hessianInEta(Q, g, eta, H, grad), v), `full law for ${g.name}`).toBe(true);
       }),
       runs(30),
     );
@@ -102,11 +98,11 @@ describe('Section 5: for a non-linear g the law J_gᵀHJ_g holds at critical poi
 
   it('negative control: away from critical points J_gᵀHJ_g alone is wrong, and the counterexample is small', () => {
     const caught = expectFailure(
-      fc.property(randomPointArbitrary(small, { maxSamples: 2 }), pool, (c, values) => {
-        const { g, eta, net } = cubicCase(c, values);
+      fc.property(randomPointArbitrary(small, { maxSamples: 2 }), rawReparametrisationArbitrary(), (c, raw) => {
+        const { g, degree, eta, net, v } = composedCase(c, raw);
         const data = datasetIn(Q, c.dataset);
         const H = offKinks(() => lossHessian(Q, net, data));
-        return lawHoldsAlong(net, data, g, eta, 3, hessianInEta(Q, g, eta, H), values.slice(40));
+        return lawHoldsAlong(net, data, g, eta, degree, hessianInEta(Q, g, eta, H), v);
       }),
       runs(100),
     );
@@ -155,7 +151,7 @@ describe('Section 5.2: an input map x = Au + c absorbed by the first layer is th
         const net = networkIn(Q, c.network);
         const data = datasetIn(Q, c.dataset) as Dataset<Fraction> & { loss: 'mse' };
         const n = net.inputSize;
-        const A = invertible(values, n);
+        const A = invertibleMatrix(values, n);
         const shift = values.slice(30, 30 + n);
         const inU = absorbInputMap(Q, net, A, shift);
         const inverse = affine(Q, A, shift); // u = A⁻¹(x − c)
@@ -175,6 +171,34 @@ describe('Section 5.2: an input map x = Au + c absorbed by the first layer is th
         expect(alongU.second.equals(alongX.second)).toBe(true); // vᵀ ∇²_u ℓ v = (Av)ᵀ ∇²_x ℓ (Av)
       }),
       runs(60),
+    );
+  });
+});
+
+describe('Section 5 (float64): for the transcendental maps sinh and signed exp, f_{g(g⁻¹(θ))} = f_θ within the derived bound', () => {
+  it('outputs agree within R(1+R)·|f|(|x|), with the round trip charged as a relative weight perturbation', () => {
+    const u = float64Field.unitRoundoff;
+    fc.assert(
+      fc.property(randomPointArbitrary({ weights: 'dyadic', maxHidden: 3, maxWidth: 4 }, { values: 'dyadic' }), fc.boolean(), ({ network, dataset }, useSinh) => {
+        const net = networkIn(float64Field, network);
+        const data = datasetIn(float64Field, dataset);
+        const theta = flatten(net);
+        fc.pre(useSinh || theta.every((t) => t !== 0));
+        const g = useSinh ? elementwiseSinh() : signedExp(theta.map(Math.sign));
+        const eta = g.toEta(theta);
+        const back = g.toTheta(eta);
+        // Each of Math.asinh/sinh/log/exp is within 2 ulps (4u relative); the outer map amplifies the inner
+        // error by its condition number |η·g'(η)/g(η)| ≤ 1 + |η| (η coth η for sinh, |η| for exp).
+        const rho = Math.max(...eta.map((e) => 4 * u + 4 * u * (1 + Math.abs(e))));
+        back.forEach((x, i) => expect(Math.abs(x - theta[i]!)).toBeLessThanOrEqual(rho * Math.abs(theta[i]!)));
+        const moved = unflatten(net, back);
+        const a = forward(float64Field, net, data.inputs);
+        const b = forward(float64Field, moved, data.inputs);
+        const bound = forwardErrorBound(net, data.inputs, { u });
+        const boundMoved = forwardErrorBound(moved, data.inputs, { u, weightPerturbation: rho });
+        a.forEach((row, s) => row.forEach((v, o) => expect(Math.abs(v - b[s]![o]!)).toBeLessThanOrEqual(bound[s]![o]! + boundMoved[s]![o]!)));
+      }),
+      runs(200),
     );
   });
 });

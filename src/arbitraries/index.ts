@@ -6,3 +6,4 @@ export * from './dataset.js';
 export * from './controls.js';
 export * from './minima.js';
 export * from './cases.js';
+export * from './reparam.js';

@@ -178,3 +178,56 @@ export function absorbInputMap<T>(F: Field<T>, net: Network<T>, A: T[][], c: T[]
   const shift = first.weights.map((row, i) => row.reduce((s, w, k) => F.add(s, F.mul(w, c[k]!)), first.bias ? first.bias[i]! : F.zero));
   return { inputSize: net.inputSize, layers: [{ ...first, weights, bias: shift }, ...rest] };
 }
+
+/**
+ * θ = outer(inner(η)). J = J_outer(inner(η))·J_inner(η), and the second-order
+ * term of the Hessian law composes as
+ * Σ_i w_i ∇²(outer∘inner)_i = J_innerᵀ (Σ_i w_i ∇²outer_i) J_inner + Σ_k (J_outerᵀ w)_k ∇²inner_k.
+ */
+export function compose<T>(F: Field<T>, outer: Reparametrisation<T>, inner: Reparametrisation<T>): Reparametrisation<T> {
+  const matMul = (A: T[][], B: T[][]) => A.map((row) => B[0]!.map((_, j) => row.reduce((s, a, k) => (F.sign(a) === 0 ? s : F.add(s, F.mul(a, B[k]![j]!))), F.zero)));
+  const transpose = (A: T[][]) => A[0]!.map((_, j) => A.map((row) => row[j]!));
+  return {
+    name: `${outer.name}∘${inner.name}`,
+    toTheta: (eta) => outer.toTheta(inner.toTheta(eta)),
+    toEta: (theta) => inner.toEta(outer.toEta(theta)),
+    jacobian: (eta) => matMul(outer.jacobian(inner.toTheta(eta)), inner.jacobian(eta)),
+    curvatureTerm: (eta, w) => {
+      const mid = inner.toTheta(eta);
+      const Ji = inner.jacobian(eta);
+      const first = matMul(matMul(transpose(Ji), outer.curvatureTerm(mid, w)), Ji);
+      const pulled = transpose(outer.jacobian(mid)).map((row) => row.reduce((s, x, k) => F.add(s, F.mul(x, w[k]!)), F.zero));
+      const second = inner.curvatureTerm(eta, pulled);
+      return first.map((row, i) => row.map((v, j) => F.add(v, second[i]![j]!)));
+    },
+  };
+}
+
+/** θ_i = sinh(η_i): a bijection of ℝⁿ (float fields). J = diag(cosh η), ∇²g_i = sinh(η_i) e_i e_iᵀ. */
+export function elementwiseSinh(): Reparametrisation<number> {
+  return {
+    name: 'sinh',
+    toTheta: (eta) => eta.map(Math.sinh),
+    toEta: (theta) => theta.map(Math.asinh),
+    jacobian: (eta) => eta.map((e, i) => eta.map((_, j) => (i === j ? Math.cosh(e) : 0))),
+    curvatureTerm: (eta, w) => eta.map((e, i) => eta.map((_, j) => (i === j ? w[i]! * Math.sinh(e) : 0))),
+  };
+}
+
+/**
+ * θ_i = σ_i·exp(η_i) with fixed signs σ_i = ±1: a bijection onto the orthant
+ * of θ's signs (θ_i ≠ 0 required). J = diag(θ), ∇²g_i = θ_i e_i e_iᵀ.
+ */
+export function signedExp(signs: readonly number[]): Reparametrisation<number> {
+  return {
+    name: 'exp',
+    toTheta: (eta) => eta.map((e, i) => signs[i]! * Math.exp(e)),
+    toEta: (theta) =>
+      theta.map((t, i) => {
+        if (t === 0 || Math.sign(t) !== signs[i]) throw new InputError(`theta[${i}]`, t, `a value of sign ${signs[i]} (the exp map covers one orthant)`);
+        return Math.log(Math.abs(t));
+      }),
+    jacobian: (eta) => eta.map((e, i) => eta.map((_, j) => (i === j ? signs[i]! * Math.exp(e) : 0))),
+    curvatureTerm: (eta, w) => eta.map((e, i) => eta.map((_, j) => (i === j ? w[i]! * signs[i]! * Math.exp(e) : 0))),
+  };
+}

@@ -8,15 +8,16 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Fraction } from 'mathjs';
 import {
-  expectFailure, fitReparametrisation, invertibleMatrix, offKinks, randomPointArbitrary, rational, rawReparametrisationArbitrary, runs, teacherStudentArbitrary,
+  expectFailure, fitDataset, fitReparametrisation, invertibleMatrix, networkArbitrary, offKinks, randomPointArbitrary, rational, rawDatasetArbitrary, rawReparametrisationArbitrary, runs,
+  teacherStudentArbitrary,
   type NetworkAndData, type RawReparametrisation,
 } from '../src/arbitraries/index.js';
 import { float64Field, rationalField as Q } from '../src/field/index.js';
-import { datasetIn, flatten, forward, loss, networkIn, unflatten, type Dataset, type Network } from '../src/network/index.js';
+import { datasetIn, flatten, forward, loss, networkIn, shapeOf, unflatten, type Dataset, type Network } from '../src/network/index.js';
 import { lossGradient, lossHessian, samplePasses } from '../src/autodiff/derivatives.js';
 import { polynomialDerivatives, polynomialHessian } from '../src/autodiff/interpolate.js';
-import { frobeniusSquared } from '../src/curvature/exact.js';
-import { absorbInputMap, affine, elementwiseSinh, hessianInEta, radial, signedExp, type Reparametrisation } from '../src/reparam/index.js';
+import { frobeniusSquared, matMul, transpose } from '../src/curvature/exact.js';
+import { absorbInputMap, affine, elementwiseSinh, hessianInEta, radial, signedExp, weightNormJacobian, weightNormRows, type Reparametrisation } from '../src/reparam/index.js';
 import { forwardErrorBound } from '../src/network/bounds.js';
 
 type Net = Network<Fraction>;
@@ -199,6 +200,66 @@ describe('Section 5 (float64): for the transcendental maps sinh and signed exp, 
         a.forEach((row, s) => row.forEach((v, o) => expect(Math.abs(v - b[s]![o]!)).toBeLessThanOrEqual(bound[s]![o]! + boundMoved[s]![o]!)));
       }),
       runs(200),
+    );
+  });
+});
+
+/** Unit vectors with rational entries (Pythagorean), so ‖v‖ is rational and weight normalisation stays exact. */
+const PYTHAGOREAN: Record<number, [bigint, bigint[]][]> = {
+  1: [[1n, [1n]]],
+  2: [[5n, [3n, 4n]], [13n, [5n, 12n]], [17n, [8n, 15n]], [25n, [7n, 24n]]],
+  3: [[3n, [1n, 2n, 2n]], [7n, [2n, 3n, 6n]], [9n, [1n, 4n, 8n]], [9n, [4n, 4n, 7n]]],
+};
+
+describe('Section 5.1: in weight-normalised coordinates w = s·v/‖v‖, v ↦ c·v keeps f and scales the Hessian in v by 1/c² — every minimum is as sharp or as flat as wanted', () => {
+  it('exactly, at teacher minima whose first-layer rows have rational norms', () => {
+    fc.assert(
+      fc.property(
+        networkArbitrary({ maxHidden: 1, maxWidth: 3, maxInput: 3, maxOutput: 2 }),
+        rawDatasetArbitrary({ maxSamples: 3 }),
+        fc.array(fc.tuple(fc.nat({ max: 3 }), fc.nat({ max: 7 }), rational(6, 4)), { minLength: 3, maxLength: 3 }),
+        fc.integer({ min: -20, max: 20 }),
+        fc.integer({ min: 0, max: 12 }).map((k) => new Fraction(10n ** BigInt(k), 1n)),
+        (raw, rawData, rowChoices, k, M) => {
+          const n = raw.inputSize;
+          // First-layer rows r_i·p_i with p_i a signed Pythagorean unit vector: ‖row‖ = |r_i|.
+          const directions = raw.layers[0]!.weights.map((_, i) => {
+            const [which, signs] = rowChoices[i]!;
+            const [d, entries] = PYTHAGOREAN[n]![which % PYTHAGOREAN[n]!.length]!;
+            return entries.map((e, j) => new Fraction(((signs >> j) & 1 ? -1n : 1n) * e, d));
+          });
+          const gains = rowChoices.slice(0, directions.length).map(([, , r]) => (r.n === 0n ? Q.one : r));
+          const teacher = networkIn(Q, raw);
+          teacher.layers[0]!.weights = directions.map((p, i) => p.map((x) => x.mul(gains[i]!)));
+          const inputs = datasetIn(Q, fitDataset(rawData, shapeOf(raw))).inputs;
+          const data: Dataset<Fraction> = { loss: 'mse', inputs, targets: forward(Q, teacher, inputs) };
+          const H = offKinks(() => lossHessian(Q, teacher, data));
+          const point = (c: Fraction) => ({ s: gains, v: directions.map((p) => p.map((x) => x.mul(c))), norms: directions.map(() => c.abs()) });
+          const c = k >= 0 ? new Fraction(1n << BigInt(k), 1n) : new Fraction(1n, 1n << BigInt(-k));
+          // Same function: the rows rebuilt from (s, c·v) are W₁ exactly.
+          expect(weightNormRows(point(c)).every((row, i) => row.every((x, j) => x.equals(teacher.layers[0]!.weights[i]![j]!)))).toBe(true);
+          const Hv = (at: Fraction) => {
+            const J = weightNormJacobian(teacher, point(at));
+            return matMul(Q, matMul(Q, transpose(J), H), J);
+          };
+          const atOne = Hv(Q.one);
+          const atC = Hv(c);
+          const vCount = directions.length * n;
+          for (let i = 0; i < vCount; i++) for (let j = 0; j < vCount; j++) expect(atC[i]![j]!.equals(atOne[i]![j]!.div(c.mul(c)))).toBe(true);
+          // ∀M: a c making some v-diagonal entry ≥ M, and one making the v-block's ‖·‖_F ≤ 1/M.
+          const vDiag = atOne.slice(0, vCount).map((row, i) => row[i]!);
+          const p = vDiag.reduce((best, x, i) => (x.compare(vDiag[best]!) > 0 ? i : best), 0);
+          fc.pre(vDiag[p]!.n !== 0n);
+          let sharp = 0;
+          while (vDiag[p]!.mul(new Fraction(1n << BigInt(2 * sharp), 1n)).compare(M) < 0) sharp++;
+          expect(Hv(new Fraction(1n, 1n << BigInt(sharp)))[p]![p]!.compare(M)).toBeGreaterThanOrEqual(0);
+          const block = (A: Fraction[][]) => frobeniusSquared(Q, A.slice(0, vCount).map((row) => row.slice(0, vCount)));
+          let flat = 0;
+          while (block(atOne).mul(M).mul(M).compare(new Fraction(1n << BigInt(4 * flat), 1n)) > 0) flat++;
+          expect(block(Hv(new Fraction(1n << BigInt(flat), 1n))).mul(M).mul(M).compare(Q.one)).toBeLessThanOrEqual(0);
+        },
+      ),
+      runs(60),
     );
   });
 });

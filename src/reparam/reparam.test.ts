@@ -46,3 +46,26 @@ describe('the radial map of Appendix A', () => {
     expect(() => radial(Q, [Q.zero], Q.one, Q.fromScalar(0.5), Q.one)).toThrow('radial: expected 0 < ρ < δ and 0 < r̂ < δ');
   });
 });
+
+describe('weight normalisation', () => {
+  it('its exact Jacobian matches central differences of w = s·v/‖v‖ (float64)', async () => {
+    const { weightNormJacobian } = await import('./weightnorm.js');
+    const { Fraction } = await import('mathjs');
+    const { networkIn } = await import('../network/index.js');
+    const f = (n: bigint, d = 1n) => new Fraction(n, d);
+    const net = networkIn(Q, { inputSize: 2, layers: [{ weights: [[6, 8]], activation: 'relu' }, { weights: [[1]], activation: 'linear' }] });
+    const point = { s: [f(2n)], v: [[f(3n), f(4n)]], norms: [f(5n)] };
+    const J = weightNormJacobian(net, point);
+    const w = (v: number[]) => v.map((x) => (2 * x) / Math.hypot(...v));
+    const h = 1e-5;
+    for (let b = 0; b < 2; b++) {
+      const plus = w([3, 4].map((x, i) => (i === b ? x + h : x)));
+      const minus = w([3, 4].map((x, i) => (i === b ? x - h : x)));
+      for (let a = 0; a < 2; a++) {
+        // Truncation h²|w'''|/6 ≤ h²·(15 s/‖v‖³)/6 ≈ 4e-12, rounding ≈ 4u·|w|/h ≈ 2e-11.
+        expect(Math.abs((plus[a]! - minus[a]!) / (2 * h) - J[a]![b]!.valueOf())).toBeLessThanOrEqual(1e-10);
+      }
+    }
+    expect(() => weightNormJacobian(net, { ...point, norms: [f(4n)] })).toThrow('norms[0]: expected ‖v_0‖₂ (whose square is 25), got 4');
+  });
+});

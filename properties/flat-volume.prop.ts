@@ -43,7 +43,7 @@ describe('Theorem 2: ∀ one-hidden-layer θ with θ1, θ2 ≠ 0, ∀ε > 0, ∀
             throw e;
           }
           modes[cert.mode]++;
-          expect(checkFlatVolumeCertificate(net, cert, V)).toBe(true);
+          expect(checkFlatVolumeCertificate(net, data, eps, cert, V)).toBe(true);
           expect(cert.box.lossBound.compare(cert.box.lossAtTheta.add(eps))).toBeLessThan(0);
           // The theorem's steps, spot-checked exactly: a point of B, and its image in T_α^power(B).
           const inside = pointInBox(net, cert.box.radius, t);
@@ -68,8 +68,14 @@ describe('Theorem 2: ∀ one-hidden-layer θ with θ1, θ2 ≠ 0, ∀ε > 0, ∀
     const V = new Fraction(10n ** 100n, 1n);
     const cert = flatVolumeCertificate(net, data, new Fraction(1n, 100n), V);
     expect(cert.mode).toBe('disjoint');
-    expect(checkFlatVolumeCertificate(net, cert, V)).toBe(true);
+    const eps = new Fraction(1n, 100n);
+    expect(checkFlatVolumeCertificate(net, data, eps, cert, V)).toBe(true);
     expect(cert.count > 10n ** 90n).toBe(true);
+    // Forged certificates are rejected: an inflated box volume, a box too wide to be inside C, a negative α.
+    expect(checkFlatVolumeCertificate(net, data, eps, { ...cert, boxVolume: V, count: 1n, volume: V }, V)).toBe(false);
+    const wide = new Fraction(1n, 2n);
+    expect(checkFlatVolumeCertificate(net, data, eps, { ...cert, box: { ...cert.box, radius: wide }, boxVolume: wide.mul(new Fraction(2n, 1n)).pow(2), count: 10n ** 100n, volume: wide.mul(new Fraction(2n, 1n)).pow(2).mul(new Fraction(10n ** 100n, 1n)) }, V)).toBe(false);
+    expect(checkFlatVolumeCertificate(net, data, eps, { ...cert, mode: 'growing', n1: 3, alpha: new Fraction(-2n, 1n) }, V)).toBe(false);
   });
 });
 

@@ -12,7 +12,8 @@ import { flatten } from '../network/flat.js';
 import { shapeOf, type Dataset, type Network } from '../network/types.js';
 import { lossGradient, lossHessian } from '../autodiff/derivatives.js';
 import { applySymmetry, symmetryMap, transformHessian, type Symmetry } from '../symmetry/index.js';
-import { countEigenvaluesAbove, largestDiagonal, symmetricRank, trace } from './exact.js';
+import { countEigenvaluesAbove, symmetricRank, trace } from './exact.js';
+import { InputError } from '../field/errors.js';
 
 type Net = Network<Fraction>;
 type Data = Dataset<Fraction>;
@@ -137,8 +138,13 @@ export interface ManyEigenvaluesWitness {
   guaranteed: number;
 }
 
-export function findManyEigenvaluesWitness(net: Net, H: Fraction[][], M: Fraction, maxExponent = 256): ManyEigenvaluesWitness {
+export function findManyEigenvaluesWitness(net: Net, H: Fraction[][], M: Fraction, maxExponent = 1 << 14): ManyEigenvaluesWitness {
   const shape = shapeOf(net);
+  // The theorem is stated without biases: b_K never scales (∏α = 1) and middle biases scale by
+  // cumulative products, so with biases r − min_k n_k need not be reachable at all.
+  shape.hasBias.forEach((b, k) => {
+    if (b) throw new InputError(`layers[${k}].bias`, 'present', 'a network without biases (Theorem 5 is stated without them)');
+  });
   const K = shape.sizes.length;
   const sizes = shape.sizes.map((out, k) => out * (k === 0 ? shape.inputSize : shape.sizes[k - 1]!) + (shape.hasBias[k] ? out : 0));
   const smallestLayer = sizes.indexOf(Math.min(...sizes));
@@ -147,10 +153,11 @@ export function findManyEigenvaluesWitness(net: Net, H: Fraction[][], M: Fractio
   const alphasFor = (t: number) => sizes.map((_, k) => (k === smallestLayer ? pow2(t * (K - 1)) : pow2(-t)));
   let t = 0;
   if (guaranteed > 0) {
-    while (t < maxExponent) {
+    for (;;) {
       const law = transformHessian(Q, symmetryMap(Q, shape, { kind: 'layer-scale', alphas: alphasFor(t) }), H);
       if (countEigenvaluesAbove(Q, law, M) >= guaranteed) break;
-      t = t === 0 ? 1 : t * 2;
+      if (t >= maxExponent) throw new RangeError(`Theorem 5: no β ≤ 2^${maxExponent} gives ${guaranteed} eigenvalues above M (the theorem says one exists: a bug, or an unreachable M)`);
+      t = t === 0 ? 1 : Math.min(t * 2, maxExponent);
     }
   }
   return { alphas: alphasFor(t), rank, smallestLayer, smallestLayerSize: sizes[smallestLayer]!, guaranteed };

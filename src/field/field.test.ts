@@ -32,7 +32,7 @@ describe('exactFraction: a double becomes exactly the rational it denotes', () =
 
 describe('fractionToNumber: the nearest double, even where numerator and denominator overflow a double', () => {
   it('rounds p/q correctly', () => {
-    const digits = fc.bigInt({ min: 1n, max: 1n << 1200n });
+    const digits = fc.oneof(fc.bigInt({ min: 1n, max: 1n << 1200n }), fc.bigInt({ min: 1n, max: 1n << 64n }).map((b) => b << 1100n));
     fc.assert(
       fc.property(digits, digits, (p, q) => {
         const x = fractionToNumber(new Fraction(p, q));
@@ -51,6 +51,10 @@ describe('fractionToNumber: the nearest double, even where numerator and denomin
     );
     expect(fractionToNumber(new Fraction(1n << 2000n, (1n << 2000n) * 3n))).toBe(1 / 3);
     expect(fractionToNumber(new Fraction(-1n, 1n << 1074n))).toBe(-5e-324);
+    // Just above half of the smallest subnormal: rounds up to it (a double rounding would give 0).
+    expect(fractionToNumber(new Fraction((1n << 60n) + 1n, 1n << 1135n))).toBe(5e-324);
+    expect(fractionToNumber(new Fraction(1n, 1n << 1075n))).toBe(0); // exactly half: ties to even (0)
+    expect(fractionToNumber(new Fraction(3n, 1n << 1075n))).toBe(2 * 5e-324); // 1.5 ulps: ties to even (2)
   });
 });
 
@@ -63,7 +67,7 @@ describe('parseRational', () => {
     ['-0.001', '-1/1000'],
   ])('%s is %s', (text, expected) => expect(parseRational(text)!.toFraction()).toBe(expected));
 
-  it.each(['1/0', 'abc', '3/-7', '', '1e3', 'NaN', '1/2/3', '0x10'])('%j is not a rational', (text) => expect(parseRational(text)).toBeUndefined());
+  it.each(['1/0', 'abc', '3/-7', '', '1e3', 'NaN', '1/2/3', '0x10', ' 1/2', '1\n'])('%j is not a rational', (text) => expect(parseRational(text)).toBeUndefined());
 });
 
 describe('fields agree on exact arithmetic where floats are exact', () => {

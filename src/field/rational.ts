@@ -32,7 +32,7 @@ const DECIMAL_STRING = /^[+-]?\d+\.\d+$/;
  * "1.25". Returns undefined when the text is none of these (callers name the field).
  */
 export function parseRational(text: string): Fraction | undefined {
-  const s = text.trim();
+  const s = text; // no trimming: " 1/2" in a file is malformed, not silently fixed
   if (RATIONAL_STRING.test(s)) {
     const [p, q = '1'] = s.split('/');
     const den = BigInt(q);
@@ -67,20 +67,30 @@ function bitLength(x: bigint): number {
 }
 
 /**
- * The double nearest to p/q (fraction.js's valueOf divides Number(p) by
- * Number(q), which is NaN or 0 once p or q passes 2^1024). 55+ quotient bits
- * and a sticky bit make BigInt → Number round correctly; only results in
- * the subnormal range can be rounded twice.
+ * The double nearest to p/q, ties to even (fraction.js's valueOf divides
+ * Number(p) by Number(q), which is NaN or 0 once p or q passes 2^1024).
+ * Normal results: a 56+-bit quotient with a sticky bit, which BigInt → Number
+ * rounds correctly, then exact power-of-two scaling. Subnormal results (below
+ * 2^-1022, checked exactly): rounded once, on the grid of 2^-1074.
  */
 export function fractionToNumber(x: Fraction): number {
   if (x.n === 0n) return 0;
+  const sign = Number(x.s);
+  if (x.n << 1022n < x.d) {
+    // |x| < 2^-1022: the result is a multiple of 2^-1074; round n·2^1074/d to an integer, half to even.
+    const scaled = x.n << 1074n;
+    let q = scaled / x.d;
+    const twiceRemainder = (scaled % x.d) * 2n;
+    if (twiceRemainder > x.d || (twiceRemainder === x.d && (q & 1n) === 1n)) q += 1n;
+    return sign * Number(q) * 2 ** -1074;
+  }
   const shift = 56 - (bitLength(x.n) - bitLength(x.d));
   const scaledN = shift >= 0 ? x.n << BigInt(shift) : x.n;
   const scaledD = shift >= 0 ? x.d : x.d << BigInt(-shift);
   const quotient = scaledN / scaledD;
   const sticky = scaledN % scaledD === 0n ? 0n : 1n;
   let value = Number((quotient << 1n) | sticky);
-  // value · 2^-(shift+1), applied in steps so no intermediate overflows or underflows early.
+  // value · 2^-(shift+1), in steps so no intermediate overflows or underflows early.
   let exponent = -(shift + 1);
   while (exponent > 0) {
     const step = Math.min(exponent, 1000);
@@ -92,7 +102,7 @@ export function fractionToNumber(x: Fraction): number {
     value *= 2 ** step;
     exponent -= step;
   }
-  return Number(x.s) * value;
+  return sign * value;
 }
 
 const ZERO = new Fraction(0n, 1n);

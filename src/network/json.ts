@@ -60,7 +60,11 @@ export function parseScalar(x: Json, field: string): Scalar {
 }
 
 function parseVector(x: Json, field: string, length?: number): Scalar[] {
-  return expectArray(x, field, length).map((v, i) => parseScalar(v, `${field}[${i}]`));
+  const array = expectArray(x, field, length);
+  // A for loop, not map: map skips the holes of a sparse array, which must be named, not passed through.
+  const out: Scalar[] = [];
+  for (let i = 0; i < array.length; i++) out.push(parseScalar(array[i], `${field}[${i}]`));
+  return out;
 }
 
 function parseMatrix(x: Json, field: string, rows: number | undefined, cols: number | undefined): Scalar[][] {
@@ -131,18 +135,22 @@ export function parseDataset(input: Json): ScalarDataset {
   return { loss: 'cross-entropy', inputs, targets: labels };
 }
 
-/** Throws unless the dataset fits the network: input width, output width or label range. */
+/** Throws unless the dataset fits the network: every input row's width, every target row's width, every label's range. */
 export function checkCompatible(net: Network<unknown>, data: Dataset<unknown>): void {
   const outputs = net.layers[net.layers.length - 1]!.weights.length;
-  const width = data.inputs[0]!.length;
-  if (width !== net.inputSize) throw new InputError('inputs[0]', data.inputs[0], `rows of length ${net.inputSize} (the network's inputSize), got length ${width}`);
+  if (data.inputs.length === 0) throw new InputError('inputs', data.inputs, 'at least one sample');
+  data.inputs.forEach((row, i) => {
+    if (!Array.isArray(row) || row.length !== net.inputSize) throw new InputError(`inputs[${i}]`, row, `rows of length ${net.inputSize} (the network's inputSize), got length ${Array.isArray(row) ? row.length : 'none'}`);
+  });
+  if (data.targets.length !== data.inputs.length) throw new InputError('targets', data.targets, `${data.inputs.length} targets, one per input (it has ${data.targets.length})`);
   if (data.loss === 'mse') {
-    const t = data.targets[0]!.length;
-    if (t !== outputs) throw new InputError('targets[0]', data.targets[0], `rows of length ${outputs} (the network's output size), got length ${t}`);
+    data.targets.forEach((row, i) => {
+      if (!Array.isArray(row) || row.length !== outputs) throw new InputError(`targets[${i}]`, row, `rows of length ${outputs} (the network's output size), got length ${Array.isArray(row) ? row.length : 'none'}`);
+    });
   } else {
     if (outputs < 2) throw new InputError('loss', 'cross-entropy', 'a network with at least 2 outputs for cross-entropy');
     data.targets.forEach((label, i) => {
-      if (label >= outputs) throw new InputError(`targets[${i}]`, label, `a class label below ${outputs} (the network's output size)`);
+      if (!Number.isSafeInteger(label) || label < 0 || label >= outputs) throw new InputError(`targets[${i}]`, label, `a class label: an integer from 0 to ${outputs - 1} (the network's output size)`);
     });
   }
 }

@@ -123,3 +123,16 @@ describe('forward pass and losses', () => {
     expect(() => checkCompatible(a, data)).not.toThrow();
   });
 });
+
+describe('checkCompatible guards the API, not only the loaders', () => {
+  it('names a short input row past the first, a bad label and a sparse array', async () => {
+    const { lossHessian } = await import('../autodiff/derivatives.js');
+    const net = networkIn(Q, parseNetwork({ format: 'flatcheck.network/v1', inputSize: 2, layers: [{ weights: [[1, 1], [1, -1]], activation: 'relu' }, { weights: [[1, 1], [1, 0]], activation: 'linear' }] }));
+    const ragged = { loss: 'mse' as const, inputs: [[Q.one, Q.one], [Q.one]], targets: [[Q.one, Q.one], [Q.one, Q.one]] };
+    expect(() => lossHessian(Q, net, ragged)).toThrow("inputs[1]: expected rows of length 2 (the network's inputSize), got length 1");
+    const badLabel = { loss: 'cross-entropy' as const, inputs: [[1, 2]], targets: [0.5] };
+    expect(() => checkCompatible(net, badLabel)).toThrow('targets[0]: expected a class label: an integer from 0 to 1');
+    // eslint-disable-next-line no-sparse-arrays
+    expect(() => parseNetwork({ ...validNet, layers: [{ ...validNet.layers[0], weights: [[1, , ], [1, 2]] }, validNet.layers[1]] })).toThrow('layers[0].weights[0][1]: expected a number or an exact rational string');
+  });
+});

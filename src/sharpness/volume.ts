@@ -133,16 +133,30 @@ export function flatVolumeCertificate(net: Net, data: Data, epsilon: Fraction, V
 }
 
 /**
- * Re-checks the parts of a certificate that are arithmetic: the volume ≥ V,
- * and for disjoint images α(m − r) > m + r (the images' intervals in the
- * coordinate of |θ1| = m then never overlap: α^k(m − r) > α^j(m + r), k > j).
+ * Re-checks a certificate from the network and data alone, trusting none of
+ * its numbers: the block sizes and (2r)^P are recomputed, the box is
+ * re-proven inside C(L, θ, ε) by intervals, α must be positive, the volume
+ * must be what the mode says and ≥ V, and for disjoint images
+ * α(m − r) > m + r (so in the coordinate where |θ1| = m the images'
+ * intervals [α^k(m − r), α^k(m + r)] never overlap).
  */
-export function checkFlatVolumeCertificate(net: Net, c: FlatVolumeCertificate, V: Fraction): boolean {
+export function checkFlatVolumeCertificate(net: Net, data: Data, epsilon: Fraction, c: FlatVolumeCertificate, V: Fraction): boolean {
+  if (net.layers.length !== 2) return false;
+  const [first, second] = net.layers as [Net['layers'][number], Net['layers'][number]];
+  const n1 = first.weights.flat().length + (first.bias?.length ?? 0);
+  const n2 = second.weights.flat().length;
+  const fixed = second.bias?.length ?? 0;
+  if (c.n1 !== n1 || c.n2 !== n2 || c.fixed !== fixed) return false;
+  const r = c.box.radius;
+  if (r.s < 0n || r.n === 0n || c.alpha.s < 0n || c.alpha.n === 0n || c.count < 0n) return false;
+  const boxVolume = r.mul(new Fraction(2n, 1n)).pow(n1 + n2 + fixed);
+  if (!boxVolume.equals(c.boxVolume)) return false;
+  const P = n1 + n2 + fixed;
+  if (lossUpperBound(net, data, new Array<Fraction>(P).fill(r)).compare(loss(Q, net, data).add(epsilon)) >= 0) return false;
   if (c.volume.compare(V) < 0) return false;
-  if (c.mode === 'growing') return c.boxVolume.mul(c.alpha.pow(Number(c.count) * (c.n1 - c.n2))).equals(c.volume);
-  const first = net.layers[0]!;
+  if (c.mode === 'growing') return n1 !== n2 && boxVolume.mul(c.alpha.pow(Number(c.count) * (n1 - n2))).equals(c.volume);
   const m = [...first.weights.flat(), ...(first.bias ?? [])].reduce((acc, x) => (x.abs().compare(acc) > 0 ? x.abs() : acc), Q.zero);
-  return c.alpha.mul(m.sub(c.box.radius)).compare(m.add(c.box.radius)) > 0 && c.boxVolume.mul(new Fraction(c.count, 1n)).equals(c.volume);
+  return n1 === n2 && c.count >= 1n && c.alpha.mul(m.sub(r)).compare(m.add(r)) > 0 && boxVolume.mul(new Fraction(c.count, 1n)).equals(c.volume);
 }
 
 export interface FlatLogVolume {

@@ -72,6 +72,7 @@ export function validateSymmetry<T>(F: Field<T>, shape: NetworkShape, sym: Symme
     }
     case 'permutation': {
       const width = checkHiddenLayer(shape, sym.layer, `${field}.layer`);
+      if (!Array.isArray(sym.perm)) throw new InputError(`${field}.perm`, sym.perm, `a permutation of 0..${width - 1}`);
       const seen = new Set(sym.perm);
       const ok = Array.isArray(sym.perm) && sym.perm.length === width && seen.size === width && sym.perm.every((p) => Number.isInteger(p) && p >= 0 && p < width);
       if (!ok) throw new InputError(`${field}.perm`, sym.perm, `a permutation of 0..${width - 1}`);

@@ -57,6 +57,7 @@ describe('invalid symmetries are rejected with the field and the value', () => {
     ['wrong number of α', { kind: 'layer-scale', alphas: [1] }, 'symmetry.alphas: expected 2 scales, one per layer, got [1]'],
     ['hidden layer out of range', { kind: 'permutation', layer: 2, perm: [0] }, 'symmetry.layer: expected a hidden layer between 1 and 1, got 2'],
     ['not a permutation', { kind: 'permutation', layer: 1, perm: [0, 0] }, 'symmetry.perm: expected a permutation of 0..1, got [0,0]'],
+    ['not even an array', { kind: 'permutation', layer: 1, perm: 5 as unknown as number[] }, 'symmetry.perm: expected a permutation of 0..1, got 5'],
     ['wrong scale count', { kind: 'neuron-scale', layer: 1, scales: [1] }, 'symmetry.scales: expected 2 scales, one per unit of hidden layer 1, got [1]'],
     ['a bad step inside a composition', { kind: 'compose', steps: [{ kind: 'permutation', layer: 1, perm: [1, 0] }, { kind: 'layer-scale', alphas: [-1, -1] }] }, 'symmetry.steps[1].alphas[0]: expected a positive finite scale, got -1'],
   ])('%s', (_, sym, message) => expect(() => applySymmetry(Q, net, sym)).toThrow(message));

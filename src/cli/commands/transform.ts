@@ -16,7 +16,8 @@ export const TRANSFORM_USAGE = [
 
 /** "2,1/2,0.25,1e-3": rationals and decimals exactly; exponent notation as a float. */
 export function parseScalarList(text: string, flag: string): Scalar[] {
-  return text.split(',').map((part, i) => {
+  return text.split(',').map((raw, i) => {
+    const part = raw.trim(); // "2, 1/2" on a command line means the same as "2,1/2"
     const exact = parseRational(part);
     if (exact) return exact;
     const float = Number(part);

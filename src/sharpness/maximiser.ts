@@ -20,7 +20,9 @@ export interface LossOracle {
 
 export type SharpnessRegion =
   | { kind: 'ball'; epsilon: number }
-  | { kind: 'box'; epsilon: number; /** n × p; absent for the full space. */ subspace?: number[][] };
+  | { kind: 'box'; epsilon: number; /** n × p; absent for the full space. */ subspace?: number[][] }
+  /** Any box |z_i| ≤ halfWidths_i, unscaled (adaptive sharpness: ρ|θ_i|, or ρ(|θ_i| + η) for ASAM). */
+  | { kind: 'elementwise'; halfWidths: number[] };
 
 export interface SharpnessResult {
   /** The lower bound: (L(θ + z) − L(θ))/(1 + L(θ)), times 100 for Keskar's box. */
@@ -74,11 +76,15 @@ export function maximiseSharpness(oracle: LossOracle, theta: readonly number[], 
   const A = region.kind === 'box' ? region.subspace : undefined;
   const p = A ? A[0]!.length : n;
   const toZ = (y: readonly number[]) => (A ? A.map((row) => dot(row, y)) : [...y]);
-  const halfWidths = region.kind === 'box' ? (A ? pseudoInverseApply(A, theta) : [...theta]).map((c) => region.epsilon * (Math.abs(c) + 1) * SAFETY) : [];
+  const boxed = region.kind !== 'ball';
+  const halfWidths =
+    region.kind === 'box' ? (A ? pseudoInverseApply(A, theta) : [...theta]).map((c) => region.epsilon * (Math.abs(c) + 1) * SAFETY)
+    : region.kind === 'elementwise' ? region.halfWidths.map((h) => h * SAFETY)
+    : [];
   const project = (y: number[]): number[] => {
-    if (region.kind === 'box') return y.map((v, i) => Math.max(-halfWidths[i]!, Math.min(halfWidths[i]!, v)));
+    if (boxed) return y.map((v, i) => Math.max(-halfWidths[i]!, Math.min(halfWidths[i]!, v)));
     const size = Math.sqrt(dot(y, y));
-    const limit = region.epsilon * SAFETY;
+    const limit = (region as { epsilon: number }).epsilon * SAFETY;
     return size <= limit ? y : y.map((v) => (v * limit) / size);
   };
   const at = (y: readonly number[]) => {
@@ -90,14 +96,14 @@ export function maximiseSharpness(oracle: LossOracle, theta: readonly number[], 
   let gradientEvaluations = 0;
   const directions = (opts.startDirections ?? []).map((d) => {
     if (A) throw new RangeError('startDirections: not supported in a random subspace');
-    if (region.kind === 'box') return project(d.map((x, i) => Math.sign(x) * halfWidths[i]!));
+    if (boxed) return project(d.map((x, i) => Math.sign(x) * halfWidths[i]!));
     const size = Math.sqrt(dot(d, d));
     return project(d.map((x) => (x * region.epsilon) / size));
   });
   for (let r = 0; r < restarts + directions.length; r++) {
     // Restart 0 starts at 0 (the first step follows the gradient); then the given directions; then random points.
-    let y = r === 0 ? new Array<number>(p).fill(0) : r <= directions.length ? directions[r - 1]! : project(Array.from({ length: p }, (_, i) => (region.kind === 'box' ? halfWidths[i]! * (2 * rng.next() - 1) : rng.normal() * region.epsilon)));
-    let step = region.kind === 'box' ? 1 : region.epsilon;
+    let y = r === 0 ? new Array<number>(p).fill(0) : r <= directions.length ? directions[r - 1]! : project(Array.from({ length: p }, (_, i) => (boxed ? halfWidths[i]! * (2 * rng.next() - 1) : rng.normal() * (region as { epsilon: number }).epsilon)));
+    let step = boxed ? 1 : (region as { epsilon: number }).epsilon;
     let current = objective(y);
     for (let it = 0; it < iterations; it++) {
       const gz = oracle.gradient(at(y));
@@ -106,7 +112,7 @@ export function maximiseSharpness(oracle: LossOracle, theta: readonly number[], 
       const size = Math.sqrt(dot(g, g));
       if (size === 0) break;
       // Box: a signed step of `step` half-widths (projected gradient ascent in ℓ∞); ball: a normalised step.
-      const candidate = project(region.kind === 'box' ? y.map((v, i) => v + step * halfWidths[i]! * Math.sign(g[i]!)) : y.map((v, i) => v + (step * g[i]!) / size));
+      const candidate = project(boxed ? y.map((v, i) => v + step * halfWidths[i]! * Math.sign(g[i]!)) : y.map((v, i) => v + (step * g[i]!) / size));
       const value = objective(candidate);
       if (value > current) {
         y = candidate;

@@ -45,6 +45,11 @@ export class TensorProblem {
     return read(() => lossTensor(this.net, theta, this.data))[0]!;
   }
 
+  /** L(θ) as a differentiable scalar tensor (the caller disposes it, or runs inside tf.tidy). */
+  lossTensor(theta: tf.Tensor1D = this.theta): tf.Scalar {
+    return lossTensor(this.net, theta, this.data);
+  }
+
   gradient(theta: tf.Tensor1D = this.theta): number[] {
     return read(() => this.gradFn(theta));
   }

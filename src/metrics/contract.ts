@@ -1,0 +1,104 @@
+/**
+ * The metric contract (issue 5): a flatness metric is a plain object with an
+ * `evaluate(ctx)` returning a number; `defineMetric` only adds types. The
+ * context gives everything in float64 and in θ's flat order (ARCHITECTURE.md).
+ */
+import { Rng } from '../field/random.js';
+import { float64Field } from '../field/float64.js';
+import { forward, loss } from '../network/forward.js';
+import { flatten, unflatten } from '../network/flat.js';
+import { datasetToJson, networkToJson } from '../network/json.js';
+import type { Dataset, Network } from '../network/types.js';
+import { PIECEWISE_LINEAR, lossGradient, lossHessian } from '../autodiff/derivatives.js';
+import { initTensorBackend, tf } from '../tensor/backend.js';
+import { TensorProblem } from '../tensor/derivatives.js';
+import type { LossOracle } from '../sharpness/maximiser.js';
+
+export type Family = 'layer-scale' | 'neuron-scale' | 'permutation';
+export const FAMILIES: readonly Family[] = ['layer-scale', 'neuron-scale', 'permutation'];
+
+export interface MetricClaims {
+  invariant?: Family[];
+  unbounded?: Family[];
+}
+
+/** Tensor versions for metrics written in TensorFlow.js (float32). */
+export interface TensorContext {
+  tf: typeof tf;
+  /** θ as a float32 tensor (owned by the context: do not dispose). */
+  theta: tf.Tensor1D;
+  /** L(θ) as a scalar tensor, differentiable in θ. */
+  loss(theta: tf.Tensor1D): tf.Scalar;
+}
+
+export interface MetricContext {
+  /** flatcheck.network/v1 with numbers. */
+  network: object;
+  /** flatcheck.dataset/v1 with numbers. */
+  dataset: object;
+  theta: number[];
+  forward(inputs: number[][], theta?: readonly number[]): number[][];
+  loss(theta?: readonly number[]): number;
+  gradient(theta?: readonly number[]): number[];
+  hvp(v: number[], theta?: readonly number[]): number[];
+  /** Dense, for small nets. */
+  hessian(theta?: readonly number[]): number[][];
+  /** Seeded: the same metric on the same case draws the same numbers. */
+  random: Rng;
+  tf: TensorContext;
+}
+
+export interface Metric {
+  id: string;
+  title?: string;
+  reference?: string;
+  claims?: MetricClaims;
+  evaluate(ctx: MetricContext): number | Promise<number>;
+}
+
+/** Identity: adds types to a metric written as a plain object. */
+export function defineMetric<M extends Metric>(metric: M): M {
+  return metric;
+}
+
+/**
+ * The context for one network and dataset. Derivatives are the float64
+ * closed form for piecewise-linear networks and TensorFlow.js otherwise.
+ * Call `dispose()` when done (it owns tensors).
+ */
+export async function metricContext(net: Network<number>, data: Dataset<number>, seed = 0): Promise<MetricContext & { dispose(): void }> {
+  await initTensorBackend();
+  const F = float64Field;
+  const theta = flatten(net);
+  const at = (t?: readonly number[]) => (t ? unflatten(net, t) : net);
+  const exactDerivatives = net.layers.every((l) => PIECEWISE_LINEAR.includes(l.activation));
+  const problem = new TensorProblem(net, data);
+  const withTheta = <R>(t: readonly number[] | undefined, f: (x: tf.Tensor1D) => R): R => {
+    if (!t) return f(problem.theta);
+    const x = tf.tensor1d(t as number[], 'float32');
+    try {
+      return f(x);
+    } finally {
+      x.dispose();
+    }
+  };
+  const hessian = (t?: readonly number[]) => (exactDerivatives ? lossHessian(F, at(t), data) : withTheta(t, (x) => problem.hessian(x)));
+  return {
+    network: networkToJson(F, net),
+    dataset: datasetToJson(F, data),
+    theta,
+    forward: (inputs, t) => forward(F, at(t), inputs),
+    loss: (t) => loss(F, at(t), data),
+    gradient: (t) => (exactDerivatives ? lossGradient(F, at(t), data) : withTheta(t, (x) => problem.gradient(x))),
+    hvp: (v, t) => (exactDerivatives ? hessian(t).map((row) => row.reduce((s, h, j) => s + h * v[j]!, 0)) : withTheta(t, (x) => problem.hvp(v, x))),
+    hessian,
+    random: new Rng(seed),
+    tf: { tf, theta: problem.theta, loss: (x) => problem.lossTensor(x) },
+    dispose: () => problem.dispose(),
+  };
+}
+
+/** The context's loss and gradient as the sharpness maximiser's oracle. */
+export function lossOracle(ctx: MetricContext): LossOracle {
+  return { loss: (t) => ctx.loss(t), gradient: (t) => ctx.gradient(t) };
+}

@@ -1,0 +1,54 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { float64Field } from '../field/index.js';
+import { datasetIn, networkIn, parseNetwork, randomDataset, randomNetwork } from '../network/index.js';
+import { applySymmetry, type Symmetry } from '../symmetry/index.js';
+import { loadRegistry, metricContext, type Family, type Metric } from './index.js';
+
+const F = float64Field;
+let registry: Metric[] = [];
+beforeAll(async () => {
+  registry = await loadRegistry();
+});
+
+const net = networkIn(F, randomNetwork({ inputSize: 3, hidden: [4, 3], outputSize: 2, activation: 'relu', bias: true }, 21));
+const data = datasetIn(F, randomDataset({ inputSize: 3, outputSize: 2, samples: 6, loss: 'mse' }, 22));
+
+async function evaluate(metric: Metric, network = net, dataset = data): Promise<number> {
+  const ctx = await metricContext(network, dataset, 1);
+  try {
+    return await metric.evaluate(ctx);
+  } finally {
+    ctx.dispose();
+  }
+}
+
+describe('the metric registry', () => {
+  it('loads every reference metric, with unique ids, each giving a finite number', async () => {
+    expect(registry.length).toBeGreaterThanOrEqual(10);
+    for (const m of registry) expect(Number.isFinite(await evaluate(m)), m.id).toBe(true);
+  });
+
+  it('the path norm of a hand-checked net: √(2² + 3²)', async () => {
+    const tiny = networkIn(F, parseNetwork({ format: 'flatcheck.network/v1', inputSize: 1, layers: [{ weights: [[2], [3]], activation: 'relu' }, { weights: [[1, -1]], activation: 'linear' }] }));
+    const tinyData = datasetIn(F, { loss: 'mse', inputs: [[1]], targets: [[0]] });
+    expect(await evaluate(registry.find((m) => m.id === 'path-norm')!, tiny, tinyData)).toBe(Math.sqrt(13));
+  });
+
+  // Power-of-two scalings are exact in floats (away from subnormals): a metric invariant under a family
+  // must then give the *same double*, and a metric claimed unbounded must move.
+  const exactSymmetries: Record<Exclude<Family, 'permutation'>, Symmetry> = {
+    'layer-scale': { kind: 'layer-scale', alphas: [8, 1 / 4, 1 / 2] },
+    'neuron-scale': { kind: 'neuron-scale', layer: 2, scales: [4, 1 / 8, 2] },
+  };
+  it('claims hold on exact power-of-two symmetries: invariant metrics agree bit for bit, unbounded ones move', async () => {
+    for (const m of registry) {
+      for (const family of ['layer-scale', 'neuron-scale'] as const) {
+        const moved = applySymmetry(F, net, exactSymmetries[family]);
+        const [before, after] = [await evaluate(m), await evaluate(m, moved)];
+        if (m.claims?.invariant?.includes(family)) expect(after, `${m.id} under ${family}`).toBe(before);
+        if (m.claims?.unbounded?.includes(family)) expect(after, `${m.id} under ${family}`).not.toBe(before);
+      }
+    }
+  });
+});
+

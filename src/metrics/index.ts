@@ -1,2 +1,3 @@
 export * from './contract.js';
 export * from './registry.js';
+export * from './battery.js';

@@ -1,0 +1,69 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkMetric, defineMetric, loadRegistry, type Metric } from './index.js';
+import type { Layer } from '../network/types.js';
+
+let registry: Metric[] = [];
+beforeAll(async () => {
+  registry = await loadRegistry();
+});
+const byId = (id: string) => registry.find((m) => m.id === id)!;
+
+describe('conformance battery: known answers of THEORY.md §5 (a first subset)', () => {
+  it('loss and path norm are invariant under every family', async () => {
+    for (const id of ['loss', 'path-norm']) {
+      const r = await checkMetric(byId(id), { runs: 15 });
+      expect(Object.values(r.families).map((f) => f.verdict), id).toEqual(['invariant', 'invariant', 'invariant']);
+      expect(Object.values(r.families).map((f) => f.runs)).toEqual([15, 15, 15]);
+      expect(r.claims.ok).toBe(true);
+    }
+  });
+
+  it('the Hessian trace is unbounded under layer- and neuron-scale and invariant under permutation', async () => {
+    const r = await checkMetric(byId('hessian-trace'), { runs: 15 });
+    expect(r.families['layer-scale']!.verdict).toBe('unbounded');
+    expect(r.families['neuron-scale']!.verdict).toBe('unbounded');
+    expect(r.families.permutation!.verdict).toBe('invariant');
+    expect(r.claims).toEqual({ ok: true, failed: [] });
+    expect(r.families['layer-scale']!.path!.length).toBeGreaterThan(10);
+  });
+
+  it('the product of layer Frobenius norms is invariant under layer-scale but not under neuron-scale', async () => {
+    const r = await checkMetric(byId('product-frobenius'), { runs: 15, families: ['layer-scale', 'neuron-scale'] });
+    expect(r.families['layer-scale']!.verdict).toBe('invariant');
+    expect(r.families['neuron-scale']!.verdict).not.toBe('invariant');
+  });
+});
+
+describe('broken metrics are caught with small counterexamples, and failures get their own verdict', () => {
+  it('a path norm that forgets to square the output layer\'s weights is not invariant under neuron-scale', async () => {
+    const broken = defineMetric({
+      id: 'broken-path-norm',
+      claims: { invariant: ['neuron-scale'] },
+      evaluate: (ctx) => {
+        const net = ctx.network as { inputSize: number; layers: Layer<number>[] };
+        let v = new Array<number>(net.inputSize).fill(1);
+        net.layers.forEach((layer, k) => {
+          // Bug: |w| instead of w² in the output layer, so a path's product scales by c under neuron-scale.
+          const last = k === net.layers.length - 1;
+          v = layer.weights.map((row, i) => row.reduce((s, w, j) => s + (last ? Math.abs(w) : w * w) * v[j]!, layer.bias ? layer.bias[i]! ** 2 : 0));
+        });
+        return Math.sqrt(v.reduce((a, b) => a + b, 0));
+      },
+    });
+    const r = await checkMetric(broken, { runs: 40, families: ['neuron-scale'] });
+    expect(r.families['neuron-scale']!.verdict).not.toBe('invariant');
+    expect(r.claims.ok).toBe(false);
+    const ce = r.families['neuron-scale']!.counterexample!;
+    expect((ce.network as { layers: unknown[] }).layers.length).toBeLessThanOrEqual(3);
+    expect(ce.symmetry).toMatch(/^neuron-scale layer 1/);
+  });
+
+  it('a metric that throws, returns NaN or hangs gets "error", and the battery goes on', async () => {
+    const throws = defineMetric({ id: 'throws', evaluate: () => { throw new Error('boom'); } });
+    const nan = defineMetric({ id: 'nan', evaluate: () => NaN });
+    const hangs = defineMetric({ id: 'hangs', evaluate: () => new Promise<number>(() => undefined) });
+    expect((await checkMetric(throws, { runs: 3 })).families.permutation).toMatchObject({ verdict: 'error', error: 'threw: boom' });
+    expect((await checkMetric(nan, { runs: 3, families: ['layer-scale'] })).families['layer-scale']).toMatchObject({ verdict: 'error', error: 'returned NaN, not a number' });
+    expect((await checkMetric(hangs, { runs: 2, families: ['permutation'], timeLimitMs: 50 })).families.permutation).toMatchObject({ verdict: 'error', error: 'timed out after 50 ms' });
+  });
+});

@@ -1,0 +1,170 @@
+/**
+ * The conformance battery: for each symmetry family, fast-check searches for
+ * a counterexample to the metric's invariance over random networks, data and
+ * symmetries, and shrinks it; for families where the metric is not
+ * invariant, a one-parameter path of symmetries shows whether it is
+ * unbounded. Tolerances come from the metric's own float noise, measured at
+ * each case (see `tolerance`), never from a bare constant.
+ */
+import fc from 'fast-check';
+import { float64Field, FLOAT64_UNIT_ROUNDOFF as u } from '../field/float64.js';
+import { Rng } from '../field/random.js';
+import { datasetIn, networkIn, networkToJson, datasetToJson } from '../network/index.js';
+import { flatten, parameterCount, unflatten } from '../network/flat.js';
+import { shapeOf, type Dataset, type Network } from '../network/types.js';
+import { applySymmetry, describeSymmetry, floatSymmetryPerturbation, type Symmetry } from '../symmetry/index.js';
+import { fitDataset, rawDatasetArbitrary } from '../arbitraries/dataset.js';
+import { networkArbitrary } from '../arbitraries/network.js';
+import { fitSymmetry, rawSymmetryArbitrary } from '../arbitraries/symmetry.js';
+import { FAMILIES, metricContext, type Family, type Metric } from './contract.js';
+import { KinkError } from '../autodiff/derivatives.js';
+
+export type Verdict = 'invariant' | 'not-invariant' | 'unbounded' | 'error';
+
+export interface Counterexample {
+  network: object;
+  dataset: object;
+  symmetry: string;
+  before: number;
+  after: number;
+  tolerance: number;
+}
+
+export interface FamilyReport {
+  verdict: Verdict;
+  runs: number;
+  seed: number;
+  counterexample?: Counterexample;
+  /** The one-parameter path t ↦ m(S_t θ), for non-invariant families. */
+  path?: { t: number; value: number }[];
+  error?: string;
+}
+
+export interface BatteryReport {
+  metric: string;
+  families: Partial<Record<Family, FamilyReport>>;
+  claims: { ok: boolean; failed: string[] };
+}
+
+export interface BatteryOptions {
+  families?: readonly Family[];
+  runs?: number;
+  seed?: number;
+  /** Per evaluation, for asynchronous metrics (a synchronous loop cannot be interrupted here). */
+  timeLimitMs?: number;
+}
+
+class MetricFailure extends Error {}
+
+async function evaluate(metric: Metric, net: Network<number>, data: Dataset<number>, timeLimitMs: number): Promise<number> {
+  const ctx = await metricContext(net, data, 1);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const value = await Promise.race([
+      Promise.resolve().then(() => metric.evaluate(ctx)),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new MetricFailure(`timed out after ${timeLimitMs} ms`)), timeLimitMs))),
+    ]);
+    if (typeof value !== 'number' || Number.isNaN(value)) throw new MetricFailure(`returned ${String(value)}, not a number`);
+    return value;
+  } catch (e) {
+    // A kink makes derivatives undefined: that case is discarded, not held against the metric.
+    if (e instanceof MetricFailure || e instanceof KinkError) throw e;
+    throw new MetricFailure(`threw: ${(e as Error)?.message ?? String(e)}`);
+  } finally {
+    clearTimeout(timer);
+    ctx.dispose();
+  }
+}
+
+/**
+ * The tolerance for m(θ) vs m(Sθ): Sθ is computed in floats, so each entry
+ * carries a relative error up to ρ = floatSymmetryPerturbation. The metric's
+ * response to such an error is measured directly — m at θ with every entry
+ * moved by ±ρ relative (seeded signs) — and doubled for the two sides; a
+ * first-order rounding allowance P·u·(|m(θ)| + |m(Sθ)|) covers the metric's
+ * own sums over the P parameters.
+ */
+async function tolerance(metric: Metric, net: Network<number>, data: Dataset<number>, sym: Symmetry, before: number, after: number, timeLimitMs: number): Promise<number> {
+  const shape = shapeOf(net);
+  const rho = floatSymmetryPerturbation(sym, shape.sizes.length, u);
+  const rng = new Rng(7);
+  const perturbed = unflatten(net, flatten(net).map((t) => t * (1 + rho * rng.rademacher())));
+  const noise = Math.abs((await evaluate(metric, perturbed, data, timeLimitMs)) - before);
+  return 4 * noise + parameterCount(shape) * u * (Math.abs(before) + Math.abs(after));
+}
+
+const caseArbitrary = (family: Family) =>
+  fc.tuple(
+    networkArbitrary({ weights: 'dyadic', maxHidden: 2, maxWidth: 4, maxInput: 3, maxOutput: 2, activations: ['relu', 'leaky-relu'] }),
+    rawDatasetArbitrary({ values: 'dyadic', minSamples: 2, maxSamples: 4 }),
+    rawSymmetryArbitrary({ kinds: [family], scales: 'float', decades: 2 }),
+  );
+
+/** The path t ↦ S_t: layer-scale (2^t, 2^-t, 1, …), neuron-scale 2^t on unit 0 of hidden layer 1. */
+function pathSymmetry(family: Family, net: Network<number>, t: number): Symmetry {
+  const K = net.layers.length;
+  if (family === 'layer-scale') return { kind: 'layer-scale', alphas: Array.from({ length: K }, (_, k) => (k === 0 ? 2 ** t : k === 1 ? 2 ** -t : 1)) };
+  return { kind: 'neuron-scale', layer: 1, scales: net.layers[0]!.weights.map((_, j) => (j === 0 ? 2 ** t : 1)) };
+}
+
+async function checkFamily(metric: Metric, family: Family, runs: number, seed: number, timeLimitMs: number): Promise<FamilyReport> {
+  let failure: string | undefined;
+  const property = fc.asyncProperty(caseArbitrary(family), async ([raw, rawData, rawSym]) => {
+    const net = networkIn(float64Field, raw);
+    const data = datasetIn(float64Field, fitDataset(rawData, shapeOf(raw)));
+    const sym = fitSymmetry(rawSym, shapeOf(raw));
+    try {
+      const before = await evaluate(metric, net, data, timeLimitMs);
+      const after = await evaluate(metric, applySymmetry(float64Field, net, sym), data, timeLimitMs);
+      return Math.abs(after - before) <= (await tolerance(metric, net, data, sym, before, after, timeLimitMs));
+    } catch (e) {
+      fc.pre(!(e instanceof KinkError));
+      if (e instanceof MetricFailure) {
+        failure ??= e.message;
+        return true; // reported as an error verdict, not as a counterexample to shrink
+      }
+      throw e;
+    }
+  });
+  const details = await fc.check(property, { numRuns: runs, seed });
+  if (failure) return { verdict: 'error', runs: details.numRuns, seed, error: failure };
+  if (!details.failed) return { verdict: 'invariant', runs: details.numRuns, seed };
+  if (details.counterexample === null) return { verdict: 'error', runs: details.numRuns, seed, error: String(details.errorInstance) };
+  const [raw, rawData, rawSym] = details.counterexample[0];
+  const net = networkIn(float64Field, raw);
+  const data = datasetIn(float64Field, fitDataset(rawData, shapeOf(raw)));
+  const sym = fitSymmetry(rawSym, shapeOf(raw));
+  const before = await evaluate(metric, net, data, timeLimitMs);
+  const after = await evaluate(metric, applySymmetry(float64Field, net, sym), data, timeLimitMs);
+  const counterexample: Counterexample = {
+    network: networkToJson(float64Field, net),
+    dataset: datasetToJson(float64Field, data),
+    symmetry: describeSymmetry(sym),
+    before,
+    after,
+    tolerance: await tolerance(metric, net, data, sym, before, after, timeLimitMs),
+  };
+  if (family === 'permutation') return { verdict: 'not-invariant', runs: details.numRuns, seed, counterexample };
+  // Unbounded: along t = 0, ±4, ±8, …, ±40 the metric exceeds 1e6·(1 + |m(θ)|) in some direction.
+  const path: { t: number; value: number }[] = [];
+  for (let t = -40; t <= 40; t += 4) path.push({ t, value: await evaluate(metric, applySymmetry(float64Field, net, pathSymmetry(family, net, t)), data, timeLimitMs) });
+  const unbounded = path.some((p) => Math.abs(p.value) >= 1e6 * (1 + Math.abs(before)));
+  return { verdict: unbounded ? 'unbounded' : 'not-invariant', runs: details.numRuns, seed, counterexample, path };
+}
+
+export async function checkMetric(metric: Metric, options: BatteryOptions = {}): Promise<BatteryReport> {
+  const families = options.families ?? FAMILIES;
+  const seed = options.seed ?? 20170315;
+  const report: BatteryReport = { metric: metric.id, families: {}, claims: { ok: true, failed: [] } };
+  for (const family of families) report.families[family] = await checkFamily(metric, family, options.runs ?? 30, seed, options.timeLimitMs ?? 10_000);
+  for (const family of metric.claims?.invariant ?? []) {
+    const verdict = report.families[family]?.verdict;
+    if (verdict !== undefined && verdict !== 'invariant') report.claims.failed.push(`invariant under ${family} (verdict: ${verdict})`);
+  }
+  for (const family of metric.claims?.unbounded ?? []) {
+    const verdict = report.families[family]?.verdict;
+    if (verdict !== undefined && verdict !== 'unbounded') report.claims.failed.push(`unbounded under ${family} (verdict: ${verdict})`);
+  }
+  report.claims.ok = report.claims.failed.length === 0;
+  return report;
+}

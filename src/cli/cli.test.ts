@@ -171,6 +171,44 @@ describe('ε-sharpness from the command line', () => {
   });
 });
 
+describe('flatcheck check and flatcheck metrics', () => {
+  const fixture = (name: string) => join(import.meta.dirname, '../../fixtures/metrics', name);
+
+  it('a correct .mjs metric: every claim holds, exit 0, JSON and JUnit', async () => {
+    const r = await run('check', fixture('path-norm-copy.mjs'), '--runs', '10', '--json', '--junit', path('junit.xml'));
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(report.claims).toEqual({ ok: true, failed: [] });
+    expect(Object.keys(report.families)).toEqual(['layer-scale', 'neuron-scale', 'permutation']);
+    expect(readFileSync(path('junit.xml'), 'utf8')).toContain('<testsuite name="flatcheck path-norm-js" tests="3" failures="0">');
+  });
+
+  it('a .ts metric whose claim is false: exit 1 with the shrunk counterexample', async () => {
+    const r = await run('check', fixture('weight-decay.ts'), '--families', 'layer-scale', '--runs', '10', '--json');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.out);
+    expect(report.claims.failed).toEqual(['invariant under layer-scale (verdict: unbounded)']);
+    expect(report.families['layer-scale'].counterexample.symmetry).toMatch(/^layer-scale/);
+  });
+
+  it.each([
+    ['missing.ts', 'MODULE: expected an existing file'],
+    ['no-default.mjs', 'MODULE: expected a default export { id, evaluate(ctx) }'],
+    ['syntax-error.mjs', 'MODULE: expected a module that loads ('],
+  ])('load errors are named, exit 2: %s', async (name, message) => {
+    const r = await run('check', fixture(name));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+  });
+
+  it('metrics lists the registry with claims', async () => {
+    const r = await run('metrics', '--json');
+    const list = JSON.parse(r.out) as { id: string; claims: object }[];
+    expect(list.map((m) => m.id)).toContain('path-norm');
+    expect(list.find((m) => m.id === 'loss')!.claims).toEqual({ invariant: ['layer-scale', 'neuron-scale', 'permutation'] });
+  });
+});
+
 describe('the flatcheck bin', () => {
   it('runs from the checkout through node, with exit codes 0 and 2', () => {
     const bin = join(import.meta.dirname, '../../bin/flatcheck.mjs');

@@ -10,6 +10,7 @@ import { TRANSFORM_USAGE, transformCommand } from './commands/transform.js';
 import { PROVE_USAGE, proveCommand } from './commands/prove.js';
 import { EVAL_USAGE, evalCommand } from './commands/eval.js';
 import { WITNESS_USAGE, witnessCommand } from './commands/witness.js';
+import { CHECK_USAGE, checkCommand, METRICS_USAGE, metricsCommand } from './commands/check.js';
 
 export interface CommandResult {
   stdout: string;
@@ -23,6 +24,8 @@ const COMMANDS: Record<string, Command> = {
   transform: { usage: TRANSFORM_USAGE, summary: 'apply a symmetry (layer-scale, neuron-scale, permutation) to a network', run: transformCommand },
   eval: { usage: EVAL_USAGE, summary: 'loss, gradient norm, a Hessian norm or an ε-sharpness of a network on a dataset', run: evalCommand },
   witness: { usage: WITNESS_USAGE, summary: 'a layer-scale α making the Hessian spectral norm (or ε-sharpness) ≥ M, certified exactly', run: witnessCommand },
+  check: { usage: CHECK_USAGE, summary: 'the conformance battery on your metric module: invariant, not-invariant or unbounded per symmetry', run: checkCommand },
+  metrics: { usage: METRICS_USAGE, summary: 'the registered flatness metrics and their claims', run: metricsCommand },
   prove: { usage: PROVE_USAGE, summary: 'run the theorem suite at report-grade counts and write report/', run: proveCommand },
 };
 

@@ -1,0 +1,82 @@
+/**
+ * `flatcheck check MODULE`: the conformance battery on a user's metric (the
+ * default export of a .js, .mjs or .ts file). Exit 0 when every declared
+ * claim holds, 1 when one fails, 2 for usage or load errors.
+ * `flatcheck metrics`: the registry, with each metric's claims.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+import { InputError } from '../../field/errors.js';
+import { checkMetric, FAMILIES, isMetric, loadRegistry, type BatteryReport, type Family, type Metric } from '../../metrics/index.js';
+import { optionalFlag, parseArgs, parseInteger, UsageError } from '../args.js';
+import { writeFileAtomic } from '../io.js';
+import type { CommandResult } from '../main.js';
+
+export const CHECK_USAGE = 'flatcheck check MODULE [--families layer-scale,neuron-scale,permutation] [--runs N] [--seed S] [--json] [--junit FILE]';
+export const METRICS_USAGE = 'flatcheck metrics [--json]';
+
+async function loadMetric(path: string): Promise<Metric> {
+  const file = resolve(path);
+  if (!/\.(m?js|ts)$/.test(file)) throw new InputError('MODULE', path, 'a .js, .mjs or .ts file');
+  if (!existsSync(file)) throw new InputError('MODULE', path, 'an existing file');
+  let module: { default?: unknown };
+  try {
+    // tsx's tsImport loads a .ts module as ESM whatever its package.json says (a plain import of a .ts
+    // file outside a "type": "module" package is compiled to CommonJS and cannot import flatcheck's ESM).
+    module = (file.endsWith('.ts') ? await tsImport(pathToFileURL(file).href, import.meta.url) : await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (e) {
+    throw new InputError('MODULE', path, `a module that loads (${(e as Error).name}: ${(e as Error).message.split('\n')[0]})`);
+  }
+  // A .ts file compiled as CommonJS arrives as { default: module.exports }: unwrap one level.
+  const candidate = isMetric(module.default) ? module.default : (module.default as { default?: unknown } | undefined)?.default;
+  if (!isMetric(candidate)) throw new InputError('MODULE', path, 'a default export { id, evaluate(ctx) } (see defineMetric)');
+  return candidate;
+}
+
+function junit(report: BatteryReport): string {
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+  const cases = Object.entries(report.families).map(([family, r]) => {
+    const claimFailure = report.claims.failed.find((f) => f.includes(family));
+    const body = claimFailure ? `<failure message="${esc(claimFailure)}">${esc(JSON.stringify(r.counterexample ?? r.error ?? ''))}</failure>` : '';
+    return `    <testcase classname="${esc(report.metric)}" name="${esc(`${family}: ${r.verdict}`)}">${body}</testcase>`;
+  });
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="flatcheck ${esc(report.metric)}" tests="${cases.length}" failures="${report.claims.failed.length}">\n${cases.join('\n')}\n</testsuite>\n`;
+}
+
+export async function checkCommand(argv: string[]): Promise<CommandResult> {
+  const args = parseArgs(argv, ['families', 'runs', 'seed', 'junit'], ['json']);
+  if (args.positional.length !== 1) throw new UsageError('expected exactly one MODULE');
+  const metric = await loadMetric(args.positional[0]!);
+  const familiesText = optionalFlag(args, 'families');
+  const families = familiesText === undefined ? FAMILIES : familiesText.split(',').map((f, i) => {
+    if (!FAMILIES.includes(f as Family)) throw new InputError(`--families[${i}]`, f, FAMILIES.map((x) => `"${x}"`).join(', '));
+    return f as Family;
+  });
+  const runs = parseInteger(optionalFlag(args, 'runs') ?? '30', '--runs');
+  if (runs < 1) throw new InputError('--runs', runs, 'a positive integer');
+  const seed = parseInteger(optionalFlag(args, 'seed') ?? '20170315', '--seed');
+  const report = await checkMetric(metric, { families, runs, seed });
+  const junitPath = optionalFlag(args, 'junit');
+  if (junitPath) writeFileAtomic(junitPath, junit(report));
+  const exitCode = report.claims.ok ? 0 : 1;
+  if (args.flags.has('json')) return { stdout: JSON.stringify(report), exitCode };
+  const lines = [`${metric.id}${metric.title ? ` — ${metric.title}` : ''}`];
+  for (const [family, r] of Object.entries(report.families)) {
+    lines.push(`  ${family.padEnd(13)} ${r.verdict}${r.counterexample ? `: ${r.counterexample.before} → ${r.counterexample.after} under ${r.counterexample.symmetry}` : ''}${r.error ? `: ${r.error}` : ''}`);
+  }
+  lines.push(report.claims.ok ? '  claims: all hold' : `  claims failed: ${report.claims.failed.join('; ')}`);
+  return { stdout: lines.join('\n'), exitCode };
+}
+
+export async function metricsCommand(argv: string[]): Promise<CommandResult> {
+  const args = parseArgs(argv, [], ['json']);
+  const registry = await loadRegistry();
+  if (args.flags.has('json')) return { stdout: JSON.stringify(registry.map(({ id, title, reference, claims }) => ({ id, title, reference, claims }))) };
+  return {
+    stdout: registry
+      .map((m) => `${m.id.padEnd(30)} invariant: ${(m.claims?.invariant ?? []).join(', ') || '—'}; unbounded: ${(m.claims?.unbounded ?? []).join(', ') || '—'}`)
+      .join('\n'),
+  };
+}

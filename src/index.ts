@@ -11,4 +11,4 @@ export * from './tensor/index.js';
 export * from './curvature/index.js';
 export * from './sharpness/index.js';
 export * as arbitraries from './arbitraries/index.js';
-export * as metrics from './metrics/index.js';
+export * from './metrics/index.js';

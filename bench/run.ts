@@ -13,6 +13,7 @@ import { lossHessian } from '../src/autodiff/derivatives.js';
 import { denseHvp, lanczos, spectralNorm } from '../src/curvature/spectral.js';
 import { certifySharpnessWitness, findSharpnessWitness, flatVolumeCertificate, float64Oracle, maximiseSharpness, tensorOracle } from '../src/sharpness/index.js';
 import { teacherStudentArbitrary } from '../src/arbitraries/index.js';
+import { checkMetric, FAMILIES, loadRegistry } from '../src/metrics/index.js';
 import { Fraction } from 'mathjs';
 
 interface Row {
@@ -169,7 +170,19 @@ function certificateCasesPerSecond(): void {
   rows.push({ name: 'flat-volume certificate (Theorem 2)', value: done / ((performance.now() - start) / 1000), unit: 'cases/s', detail: 'ε = 1e-3, V = 1e100, one hidden layer' });
 }
 
+/** The conformance battery's time per registered metric and family, at its default 30 cases. */
+async function batteryTimes(): Promise<void> {
+  for (const metric of await loadRegistry()) {
+    for (const family of FAMILIES) {
+      const start = performance.now();
+      const report = await checkMetric(metric, { families: [family] });
+      rows.push({ name: `battery ${metric.id} / ${family}`, value: performance.now() - start, unit: 'ms', detail: `${report.families[family]!.verdict}, ${report.families[family]!.runs} cases` });
+    }
+  }
+}
+
 exactEquivalenceCasesPerSecond();
+await batteryTimes();
 certificateCasesPerSecond();
 await maximiserCost();
 await forwardPasses();

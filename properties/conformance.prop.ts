@@ -20,6 +20,8 @@ const KNOWN: Row[] = [
   ['path-norm', 'invariant', 'invariant', 'invariant'],
   ['product-frobenius', 'invariant', 'not-invariant-or-unbounded', 'invariant'],
   ['product-spectral', 'invariant', 'not-invariant-or-unbounded', 'invariant'],
+  ['fisher-rao-norm', 'invariant', 'invariant', 'invariant'],
+  ['relative-flatness', 'invariant', 'not-invariant-or-unbounded', 'invariant'],
 ];
 
 let registry: Metric[] = [];

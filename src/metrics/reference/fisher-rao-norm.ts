@@ -1,0 +1,27 @@
+import { defineMetric } from '../contract.js';
+import { float64Field } from '../../field/float64.js';
+import { lossGradient } from '../../autodiff/derivatives.js';
+import { parseDataset, parseNetwork } from '../../network/json.js';
+import { datasetIn, networkIn } from '../../network/index.js';
+
+/**
+ * Fisher–Rao norm, empirical: mean over samples of ⟨θ, ∇_θ ℓ_s(θ)⟩². For any
+ * linear symmetry S, ⟨Sθ, S⁻ᵀ∇ℓ_s⟩ = ⟨θ, ∇ℓ_s⟩: invariant under all three.
+ */
+export default defineMetric({
+  id: 'fisher-rao-norm',
+  title: 'Fisher–Rao norm E[⟨θ, ∇ℓ⟩²]',
+  reference: 'Liang, Poggio, Rakhlin & Stokes 2019',
+  claims: { invariant: ['layer-scale', 'neuron-scale', 'permutation'] },
+  evaluate: (ctx) => {
+    const net = networkIn(float64Field, parseNetwork(ctx.network));
+    const data = datasetIn(float64Field, parseDataset(ctx.dataset));
+    const total = data.inputs.reduce((sum, x, s) => {
+      const one = data.loss === 'mse' ? { loss: 'mse' as const, inputs: [x], targets: [data.targets[s]!] } : { loss: 'cross-entropy' as const, inputs: [x], targets: [data.targets[s]!] };
+      const g = lossGradient(float64Field, net, one);
+      const inner = g.reduce((acc, gi, i) => acc + gi * ctx.theta[i]!, 0);
+      return sum + inner * inner;
+    }, 0);
+    return total / data.inputs.length;
+  },
+});

@@ -6,9 +6,8 @@
  * certificate never relies on the transformation law it illustrates.
  */
 import { Fraction } from 'mathjs';
-import { rationalField as Q } from '../field/rational.js';
-import { forward } from '../network/forward.js';
-import { flatten } from '../network/flat.js';
+import { powerOfTwo as pow2, rationalField as Q } from '../field/rational.js';
+import { sameOutputs as sameFunction } from '../network/forward.js';
 import { shapeOf, type Dataset, type Network } from '../network/types.js';
 import { lossGradient, lossHessian } from '../autodiff/derivatives.js';
 import { applySymmetry, symmetryMap, transformHessian, type Symmetry } from '../symmetry/index.js';
@@ -17,8 +16,6 @@ import { InputError } from '../field/errors.js';
 
 type Net = Network<Fraction>;
 type Data = Dataset<Fraction>;
-
-const pow2 = (e: number) => (e >= 0 ? new Fraction(1n << BigInt(e), 1n) : new Fraction(1n, 1n << BigInt(-e)));
 
 /** Layer-scale with α_a = 2^-t and α_b = 2^t, every other α_k = 1 (so ∏α = 1 exactly). */
 export function twoLayerScale(layers: number, shrink: number, grow: number, t: number): Fraction[] {
@@ -89,11 +86,7 @@ export interface HessianCertificate {
   traceAtLeastBound: boolean;
 }
 
-function sameOutputs(net: Net, moved: Net, data: Data): boolean {
-  const a = forward(Q, net, data.inputs);
-  const b = forward(Q, moved, data.inputs);
-  return a.every((row, s) => row.every((v, o) => v.equals(b[s]![o]!)));
-}
+const sameOutputs = (net: Net, moved: Net, data: Data) => sameFunction(Q, net, moved, data.inputs);
 
 export function certifyHessianWitness(net: Net, data: Data, w: ScaleWitness, M: Fraction): HessianCertificate {
   const moved = applySymmetry(Q, net, { kind: 'layer-scale', alphas: w.alphas });

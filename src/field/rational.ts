@@ -105,6 +105,11 @@ export function fractionToNumber(x: Fraction): number {
   return sign * value;
 }
 
+/** 2^e as an exact rational, for any integer e. */
+export function powerOfTwo(e: number): Fraction {
+  return e >= 0 ? new Fraction(1n << BigInt(e), 1n) : new Fraction(1n, 1n << BigInt(-e));
+}
+
 const ZERO = new Fraction(0n, 1n);
 const ONE = new Fraction(1n, 1n);
 

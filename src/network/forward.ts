@@ -66,6 +66,13 @@ export function forward<T>(F: Field<T>, net: Network<T>, inputs: readonly (reado
   return inputs.map((x) => forwardSample(F, net, x));
 }
 
+/** f_a(x) = f_b(x) on every input, compared with F.equals (exact in the rational field). */
+export function sameOutputs<T>(F: Field<T>, a: Network<T>, b: Network<T>, inputs: readonly (readonly T[])[]): boolean {
+  const fa = forward(F, a, inputs);
+  const fb = forward(F, b, inputs);
+  return fa.every((row, s) => row.every((v, o) => F.equals(v, fb[s]![o]!)));
+}
+
 /** Mean over samples and outputs of the squared error (PyTorch's default reduction). */
 export function mseLoss<T>(F: Field<T>, outputs: readonly (readonly T[])[], targets: readonly (readonly T[])[]): T {
   let sum = F.zero;

@@ -12,9 +12,9 @@
  * ball around T_α θ.
  */
 import { Fraction } from 'mathjs';
-import { rationalField as Q } from '../field/rational.js';
+import { powerOfTwo, rationalField as Q } from '../field/rational.js';
 import type { Scalar } from '../field/field.js';
-import { forward, layerActivations } from '../network/forward.js';
+import { forward, layerActivations, sameOutputs } from '../network/forward.js';
 import { flatten, parameterOffsets } from '../network/flat.js';
 import { shapeOf, type Dataset, type Network } from '../network/types.js';
 import { applySymmetry } from '../symmetry/index.js';
@@ -62,8 +62,7 @@ export function findSharpnessWitness(net: Net, data: Data, epsilon: Scalar, M: F
   const target = M.mul(Q.one.add(L));
   // Increase at t: A·4^t + B·2^t (the exact change for a last-layer move, with the chosen sign).
   let t = 0;
-  const pow2 = (k: number) => new Fraction(1n << BigInt(k), 1n);
-  while (best.A.mul(pow2(2 * t)).add(best.B.mul(pow2(t))).compare(target) < 0) t++;
+  while (best.A.mul(powerOfTwo(2 * t)).add(best.B.mul(powerOfTwo(t))).compare(target) < 0) t++;
   const { weightOffset, fanIn } = parameterOffsets(shape);
   const index = weightOffset[K - 1]! + best.o * fanIn[K - 1]! + best.j;
   const delta = flatten(net).map((_, i) => (i === index ? eps.mul(best!.sign) : Q.zero));
@@ -81,9 +80,7 @@ export interface SharpnessCertificate {
 /** Recomputes everything at T_α θ in rationals: equivalence, feasibility in the ball and in Keskar's box, the exact increase. */
 export function certifySharpnessWitness(net: Net, data: Data, epsilon: Scalar, M: Fraction, w: SharpnessWitness): SharpnessCertificate {
   const moved = applySymmetry(Q, net, { kind: 'layer-scale', alphas: w.alphas });
-  const a = forward(Q, net, data.inputs);
-  const b = forward(Q, moved, data.inputs);
-  const outputsIdentical = a.every((row, s) => row.every((v, o) => v.equals(b[s]![o]!)));
+  const outputsIdentical = sameOutputs(Q, net, moved, data.inputs);
   const ball = checkSharpnessClaim(moved, data, { kind: 'ball', epsilon }, w.delta);
   const box = checkSharpnessClaim(moved, data, { kind: 'box', epsilon }, w.delta);
   const holds = outputsIdentical && ball.feasible && box.feasible && ball.value.compare(M) >= 0 && box.value.compare(M.mul(Q.fromScalar(100))) >= 0;
@@ -101,9 +98,8 @@ export function constantPredictorPoint(net: Net, epsilon: Scalar): { alphas: Fra
   const normSquared = first.reduce((s, x) => s.add(x.mul(x)), Q.zero);
   if (normSquared.n === 0n) throw new RangeError('θ1 = 0: the construction needs a non-zero first layer');
   let k = Math.floor(Math.log2(eps.valueOf() / Math.sqrt(normSquared.valueOf()))) + 1;
-  const pow2 = (e: number) => (e >= 0 ? new Fraction(1n << BigInt(e), 1n) : new Fraction(1n, 1n << BigInt(-e)));
-  while (pow2(2 * k).mul(normSquared).compare(eps.mul(eps)) > 0) k--;
-  const alpha = pow2(k);
+  while (powerOfTwo(2 * k).mul(normSquared).compare(eps.mul(eps)) > 0) k--;
+  const alpha = powerOfTwo(k);
   const alphas = [alpha, alpha.inverse()];
   const moved = applySymmetry(Q, net, { kind: 'layer-scale', alphas });
   const z = flatten(moved).map((x, i) => (i < first.length ? x.neg() : Q.zero));

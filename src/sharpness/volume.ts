@@ -95,13 +95,22 @@ export interface FlatVolumeCertificate {
   volume: Fraction;
 }
 
+/**
+ * A one-hidden-layer network's blocks under T_α: n1 parameters scale by α
+ * (first layer, bias included), n2 by 1/α (second layer's weights), `fixed`
+ * not at all (its bias); m = ‖θ1‖∞.
+ */
+function blocks(net: Net): { n1: number; n2: number; fixed: number; m: Fraction } {
+  const [first, second] = net.layers as [Net['layers'][number], Net['layers'][number]];
+  const theta1 = [...first.weights.flat(), ...(first.bias ?? [])];
+  const m = theta1.reduce((acc, x) => (x.abs().compare(acc) > 0 ? x.abs() : acc), Q.zero);
+  return { n1: theta1.length, n2: second.weights.flat().length, fixed: second.bias?.length ?? 0, m };
+}
+
 /** Theorem 2's certificate for a one-hidden-layer network: a volume ≥ V inside C(L, θ, ε). */
 export function flatVolumeCertificate(net: Net, data: Data, epsilon: Fraction, V: Fraction): FlatVolumeCertificate {
   if (net.layers.length !== 2) throw new InputError('layers', net.layers.length, 'one hidden layer (Theorem 2)');
-  const [first, second] = net.layers as [Net['layers'][number], Net['layers'][number]];
-  const n1 = first.weights.flat().length + (first.bias?.length ?? 0);
-  const n2 = second.weights.flat().length;
-  const fixed = second.bias?.length ?? 0;
+  const { n1, n2, fixed, m } = blocks(net);
   const box = certifiedBox(net, data, epsilon);
   const two = new Fraction(2n, 1n);
   const boxVolume = box.radius.mul(two).pow(n1 + n2 + fixed);
@@ -121,7 +130,6 @@ export function flatVolumeCertificate(net: Net, data: Data, epsilon: Fraction, V
     }
     return { box, n1, n2, fixed, boxVolume, alpha, mode: 'growing', count: k, volume: volumeAt(k) };
   }
-  const m = [...first.weights.flat(), ...(first.bias ?? [])].reduce((acc, x) => (x.abs().compare(acc) > 0 ? x.abs() : acc), Q.zero);
   if (m.compare(box.radius) <= 0) throw new RangeError('‖θ1‖∞ ≤ r: the disjoint-images argument needs θ1 farther from 0 than the box radius');
   // α = 2(m + r)/(m − r) > (m + r)/(m − r), as in the paper.
   const alpha = two.mul(m.add(box.radius)).div(m.sub(box.radius));
@@ -142,10 +150,7 @@ export function flatVolumeCertificate(net: Net, data: Data, epsilon: Fraction, V
  */
 export function checkFlatVolumeCertificate(net: Net, data: Data, epsilon: Fraction, c: FlatVolumeCertificate, V: Fraction): boolean {
   if (net.layers.length !== 2) return false;
-  const [first, second] = net.layers as [Net['layers'][number], Net['layers'][number]];
-  const n1 = first.weights.flat().length + (first.bias?.length ?? 0);
-  const n2 = second.weights.flat().length;
-  const fixed = second.bias?.length ?? 0;
+  const { n1, n2, fixed, m } = blocks(net);
   if (c.n1 !== n1 || c.n2 !== n2 || c.fixed !== fixed) return false;
   const r = c.box.radius;
   if (r.s < 0n || r.n === 0n || c.alpha.s < 0n || c.alpha.n === 0n || c.count < 0n) return false;
@@ -155,7 +160,6 @@ export function checkFlatVolumeCertificate(net: Net, data: Data, epsilon: Fracti
   if (lossUpperBound(net, data, new Array<Fraction>(P).fill(r)).compare(loss(Q, net, data).add(epsilon)) >= 0) return false;
   if (c.volume.compare(V) < 0) return false;
   if (c.mode === 'growing') return n1 !== n2 && boxVolume.mul(c.alpha.pow(Number(c.count) * (n1 - n2))).equals(c.volume);
-  const m = [...first.weights.flat(), ...(first.bias ?? [])].reduce((acc, x) => (x.abs().compare(acc) > 0 ? x.abs() : acc), Q.zero);
   return n1 === n2 && c.count >= 1n && c.alpha.mul(m.sub(r)).compare(m.add(r)) > 0 && boxVolume.mul(new Fraction(c.count, 1n)).equals(c.volume);
 }
 

@@ -1,7 +1,12 @@
 /** File input and output for the CLI: named read errors, and whole-or-nothing writes. */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { Fraction } from 'mathjs';
 import { InputError } from '../field/errors.js';
+import { rationalField } from '../field/rational.js';
+import { checkCompatible, networkToJson, parseDataset, parseNetwork } from '../network/json.js';
+import type { Network, ScalarDataset, ScalarNetwork } from '../network/types.js';
+import { requireFlag, type ParsedArgs } from './args.js';
 
 export function readJsonFile(path: string, flag: string): unknown {
   let text: string;
@@ -32,4 +37,17 @@ export function writeFileAtomic(path: string, text: string): void {
     rmSync(temporary, { force: true });
     throw e;
   }
+}
+
+/** --net and --data, each validated, and checked against each other. */
+export function readNetworkAndData(args: ParsedArgs): { net: ScalarNetwork; data: ScalarDataset } {
+  const net = parseNetwork(readJsonFile(requireFlag(args, 'net'), '--net'));
+  const data = parseDataset(readJsonFile(requireFlag(args, 'data'), '--data'));
+  checkCompatible(net, data);
+  return { net, data };
+}
+
+/** An exact network as flatcheck.network/v1 ("p/q" strings), written whole or not at all. */
+export function writeNetworkFile(path: string, net: Network<Fraction>): void {
+  writeFileAtomic(path, `${JSON.stringify(networkToJson(rationalField, net), null, 2)}\n`);
 }

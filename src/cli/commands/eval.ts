@@ -2,14 +2,14 @@
 import { Fraction } from 'mathjs';
 import { InputError } from '../../field/errors.js';
 import { float64Field, fractionToNumber, rationalField as Q } from '../../field/index.js';
-import { checkCompatible, datasetIn, loss, networkIn, parseDataset, parseNetwork } from '../../network/index.js';
+import { datasetIn, loss, networkIn } from '../../network/index.js';
 import { lossGradient, lossHessian, samplePasses } from '../../autodiff/derivatives.js';
 import { frobeniusSquared, trace } from '../../curvature/exact.js';
 import { denseTrace, frobeniusNorm, spectralNorm } from '../../curvature/spectral.js';
 import { initTensorBackend, TensorProblem } from '../../tensor/index.js';
 import { choice, optionalFlag, parseArgs, requireFlag, UsageError } from '../args.js';
 import { sharpnessCommand } from './sharpness.js';
-import { readJsonFile } from '../io.js';
+import { readNetworkAndData } from '../io.js';
 import type { CommandResult } from '../main.js';
 
 export const CURVATURE_METRICS = ['loss', 'gradient-norm', 'hessian-spectral-norm', 'hessian-trace', 'hessian-frobenius'] as const;
@@ -34,9 +34,7 @@ const rootOf = (q: Fraction): Value => ({ value: Math.sqrt(fractionToNumber(q)),
 
 export async function evalCommand(argv: string[]): Promise<CommandResult> {
   const args = parseArgs(argv, ['net', 'data', 'metric', 'engine', 'epsilon', 'subspace', 'seed'], ['json']);
-  const raw = parseNetwork(readJsonFile(requireFlag(args, 'net'), '--net'));
-  const rawData = parseDataset(readJsonFile(requireFlag(args, 'data'), '--data'));
-  checkCompatible(raw, rawData);
+  const { net: raw, data: rawData } = readNetworkAndData(args);
   const chosen = choice(requireFlag(args, 'metric'), EVAL_METRICS, 'metric');
   const engine = choice(optionalFlag(args, 'engine') ?? 'rational', ENGINES, 'engine');
   if ((SHARPNESS_METRICS as readonly string[]).includes(chosen)) return sharpnessCommand(args, chosen as (typeof SHARPNESS_METRICS)[number], engine, raw, rawData);

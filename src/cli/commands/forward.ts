@@ -1,10 +1,10 @@
 /** `flatcheck forward`: outputs and loss of a network on a dataset, in any engine. */
 import type { Field } from '../../field/field.js';
 import { float64Field, rationalField } from '../../field/index.js';
-import { checkCompatible, datasetIn, forward, loss, networkIn, parseDataset, parseNetwork, scalarToJson, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
+import { datasetIn, forward, loss, networkIn, scalarToJson, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
 import { initTensorBackend, tensorForward } from '../../tensor/index.js';
-import { choice, optionalFlag, parseArgs, requireFlag } from '../args.js';
-import { readJsonFile } from '../io.js';
+import { choice, optionalFlag, parseArgs } from '../args.js';
+import { readNetworkAndData } from '../io.js';
 import type { CommandResult } from '../main.js';
 
 export const FORWARD_FIELDS = ['rational', 'float64', 'tfjs'] as const;
@@ -18,9 +18,7 @@ function inField<T>(F: Field<T>, net: ScalarNetwork, data: ScalarDataset) {
 
 export async function forwardCommand(argv: string[]): Promise<CommandResult> {
   const args = parseArgs(argv, ['net', 'data', 'field'], ['json']);
-  const net = parseNetwork(readJsonFile(requireFlag(args, 'net'), '--net'));
-  const data = parseDataset(readJsonFile(requireFlag(args, 'data'), '--data'));
-  checkCompatible(net, data);
+  const { net, data } = readNetworkAndData(args);
   const field = choice(optionalFlag(args, 'field') ?? 'rational', FORWARD_FIELDS, 'field');
   let result: { outputs: (number | string)[][]; loss: number | string; backend?: string };
   if (field === 'tfjs') {

@@ -5,26 +5,18 @@
  * re-checked exactly in rationals and the proven value reported too.
  */
 import { InputError } from '../../field/errors.js';
-import { float64Field, fractionToNumber, rationalField as Q, toFraction, type Scalar } from '../../field/index.js';
-import { datasetIn, flatten, networkIn, networkToJson, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
+import { float64Field, fractionToNumber, rationalField as Q, toFraction } from '../../field/index.js';
+import { datasetIn, flatten, networkIn, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
 import { PIECEWISE_LINEAR, samplePasses } from '../../autodiff/derivatives.js';
 import { applySymmetry } from '../../symmetry/index.js';
 import { initTensorBackend, TensorProblem } from '../../tensor/index.js';
 import {
   certifySharpnessWitness, checkSharpnessClaim, findSharpnessWitness, float64Oracle, maximiseSharpness, randomSubspace, tensorOracle, type SharpnessRegion,
 } from '../../sharpness/index.js';
-import { optionalFlag, parseArgs, parseInteger, requireFlag, UsageError, type ParsedArgs } from '../args.js';
-import { readJsonFile, writeFileAtomic } from '../io.js';
+import { optionalFlag, parseArgs, parseInteger, UsageError, type ParsedArgs } from '../args.js';
+import { readNetworkAndData, writeNetworkFile } from '../io.js';
 import type { CommandResult } from '../main.js';
-import { parseScalarList } from './transform.js';
-import { checkCompatible, parseDataset, parseNetwork } from '../../network/index.js';
-
-function positiveScalar(args: ParsedArgs, flag: string): Scalar {
-  const [value] = parseScalarList(requireFlag(args, flag), `--${flag}`);
-  const q = toFraction(value!);
-  if (q.s < 0n || q.n === 0n) throw new InputError(`--${flag}`, value, 'a positive number');
-  return value!;
-}
+import { positiveScalar } from './transform.js';
 
 const exactable = (net: ScalarNetwork, data: ScalarDataset) => data.loss === 'mse' && net.layers.every((l) => PIECEWISE_LINEAR.includes(l.activation));
 
@@ -73,9 +65,7 @@ export const SHARPNESS_WITNESS_USAGE = 'flatcheck witness sharpness --net NET.js
 
 export async function sharpnessWitnessCommand(argv: string[]): Promise<CommandResult> {
   const args = parseArgs(argv, ['net', 'data', 'epsilon', 'bound', 'out'], ['json', 'box']);
-  const raw = parseNetwork(readJsonFile(requireFlag(args, 'net'), '--net'));
-  const rawData = parseDataset(readJsonFile(requireFlag(args, 'data'), '--data'));
-  checkCompatible(raw, rawData);
+  const { net: raw, data: rawData } = readNetworkAndData(args);
   if (!exactable(raw, rawData)) throw new InputError('--net', 'non-piecewise-linear or cross-entropy', 'a piecewise-linear network on an mse dataset (certificates are exact)');
   const epsilon = positiveScalar(args, 'epsilon');
   const M = toFraction(positiveScalar(args, 'bound'));
@@ -89,7 +79,7 @@ export async function sharpnessWitnessCommand(argv: string[]): Promise<CommandRe
   const cert = certifySharpnessWitness(net, data, epsilon, M, w);
   const claim = args.flags.has('box') ? cert.box : cert.ball;
   const outPath = optionalFlag(args, 'out');
-  if (cert.holds && outPath) writeFileAtomic(outPath, `${JSON.stringify(networkToJson(Q, applySymmetry(Q, net, { kind: 'layer-scale', alphas: w.alphas })), null, 2)}\n`);
+  if (cert.holds && outPath) writeNetworkFile(outPath, applySymmetry(Q, net, { kind: 'layer-scale', alphas: w.alphas }));
   const result = {
     alphas: w.alphas.map((a) => a.toFraction()),
     delta: w.delta.map((d) => d.toFraction()),

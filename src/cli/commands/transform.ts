@@ -1,11 +1,11 @@
 /** `flatcheck transform`: apply a symmetry to a network file, exactly, writing the result whole or not at all. */
 import type { Scalar } from '../../field/field.js';
 import { InputError } from '../../field/errors.js';
-import { parseRational, rationalField } from '../../field/index.js';
-import { networkIn, networkToJson, parseNetwork } from '../../network/index.js';
+import { parseRational, rationalField, toFraction } from '../../field/index.js';
+import { networkIn, parseNetwork } from '../../network/index.js';
 import { applySymmetry, describeSymmetry, SYMMETRY_KINDS, type Symmetry } from '../../symmetry/index.js';
-import { choice, parseArgs, parseInteger, requireFlag, UsageError } from '../args.js';
-import { readJsonFile, writeFileAtomic } from '../io.js';
+import { choice, parseArgs, parseInteger, requireFlag, UsageError, type ParsedArgs } from '../args.js';
+import { readJsonFile, writeNetworkFile } from '../io.js';
 import type { CommandResult } from '../main.js';
 
 export const TRANSFORM_USAGE = [
@@ -26,7 +26,15 @@ export function parseScalarList(text: string, flag: string): Scalar[] {
   });
 }
 
-function symmetryFromArgs(args: ReturnType<typeof parseArgs>): Symmetry {
+/** A single positive scalar flag (exact when written as a rational or decimal). */
+export function positiveScalar(args: ParsedArgs, flag: string, expected = 'a positive number'): Scalar {
+  const [value] = parseScalarList(requireFlag(args, flag), `--${flag}`);
+  const q = toFraction(value!);
+  if (q.s < 0n || q.n === 0n) throw new InputError(`--${flag}`, value, expected);
+  return value!;
+}
+
+function symmetryFromArgs(args: ParsedArgs): Symmetry {
   const kind = choice(requireFlag(args, 'symmetry'), SYMMETRY_KINDS, 'symmetry');
   const unexpected = (flag: string) => {
     if (args.flags.has(flag)) throw new UsageError(`--${flag} does not apply to --symmetry ${kind}`);
@@ -52,7 +60,7 @@ export async function transformCommand(argv: string[]): Promise<CommandResult> {
   const net = networkIn(rationalField, parseNetwork(readJsonFile(inPath, '--net')));
   const symmetry = symmetryFromArgs(args);
   const transformed = withFlagNames(() => applySymmetry(rationalField, net, symmetry));
-  writeFileAtomic(out, `${JSON.stringify(networkToJson(rationalField, transformed), null, 2)}\n`);
+  writeNetworkFile(out, transformed);
   const description = describeSymmetry(symmetry);
   return { stdout: args.flags.has('json') ? JSON.stringify({ out, symmetry: description }) : `wrote ${out}: ${description} of ${inPath}` };
 }

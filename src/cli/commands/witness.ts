@@ -1,14 +1,14 @@
 /** `flatcheck witness hessian`: α with |||∇²L(T_α θ)|||₂ ≥ M, certified exactly, and the transformed network. */
 import { InputError } from '../../field/errors.js';
 import { fractionToNumber, rationalField as Q, toFraction } from '../../field/index.js';
-import { checkCompatible, datasetIn, networkIn, networkToJson, parseDataset, parseNetwork } from '../../network/index.js';
+import { datasetIn, networkIn } from '../../network/index.js';
 import { lossHessian } from '../../autodiff/derivatives.js';
 import { certifyHessianWitness, findHessianWitness } from '../../curvature/witness.js';
 import { applySymmetry } from '../../symmetry/index.js';
-import { optionalFlag, parseArgs, requireFlag, UsageError } from '../args.js';
-import { readJsonFile, writeFileAtomic } from '../io.js';
+import { optionalFlag, parseArgs, UsageError } from '../args.js';
+import { readNetworkAndData, writeNetworkFile } from '../io.js';
 import type { CommandResult } from '../main.js';
-import { parseScalarList } from './transform.js';
+import { positiveScalar } from './transform.js';
 import { SHARPNESS_WITNESS_USAGE, sharpnessWitnessCommand } from './sharpness.js';
 
 export const WITNESS_USAGE = `flatcheck witness hessian --net NET.json --data DATA.json --bound M [--out OUT.json] [--json]\n       ${SHARPNESS_WITNESS_USAGE}`;
@@ -18,13 +18,9 @@ export async function witnessCommand(argv: string[]): Promise<CommandResult> {
   const args = parseArgs(argv, ['net', 'data', 'bound', 'out'], ['json']);
   const [kind, ...extra] = args.positional;
   if (kind !== 'hessian' || extra.length > 0) throw new UsageError(`expected "witness hessian" or "witness sharpness", got "witness ${args.positional.join(' ')}"`);
-  const raw = parseNetwork(readJsonFile(requireFlag(args, 'net'), '--net'));
-  const rawData = parseDataset(readJsonFile(requireFlag(args, 'data'), '--data'));
-  checkCompatible(raw, rawData);
+  const { net: raw, data: rawData } = readNetworkAndData(args);
   if (rawData.loss !== 'mse') throw new InputError('--data', 'cross-entropy', 'an mse dataset (certificates are exact, and cross-entropy is not rational)');
-  const [boundScalar] = parseScalarList(requireFlag(args, 'bound'), '--bound');
-  const M = toFraction(boundScalar!);
-  if (M.s < 0n || M.n === 0n) throw new InputError('--bound', M, 'a positive bound');
+  const M = toFraction(positiveScalar(args, 'bound', 'a positive bound'));
   const net = networkIn(Q, raw);
   const data = datasetIn(Q, rawData);
   const witness = findHessianWitness(net, lossHessian(Q, net, data), M);
@@ -35,7 +31,7 @@ export async function witnessCommand(argv: string[]): Promise<CommandResult> {
   const cert = certifyHessianWitness(net, data, witness, M);
   const ok = cert.outputsIdentical && cert.spectralNormAtLeastBound;
   const out = optionalFlag(args, 'out');
-  if (ok && out) writeFileAtomic(out, `${JSON.stringify(networkToJson(Q, applySymmetry(Q, net, { kind: 'layer-scale', alphas: witness.alphas })), null, 2)}\n`);
+  if (ok && out) writeNetworkFile(out, applySymmetry(Q, net, { kind: 'layer-scale', alphas: witness.alphas }));
   const result = {
     alphas: witness.alphas.map((a) => a.toFraction()),
     value: cert.diagonal.abs().toFraction(),

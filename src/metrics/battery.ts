@@ -9,13 +9,14 @@
 import fc from 'fast-check';
 import { float64Field, FLOAT64_UNIT_ROUNDOFF as u } from '../field/float64.js';
 import { Rng } from '../field/random.js';
-import { datasetIn, networkIn, networkToJson, datasetToJson } from '../network/index.js';
+import { networkToJson, datasetToJson } from '../network/index.js';
 import { flatten, parameterCount, unflatten } from '../network/flat.js';
-import { shapeOf, type Dataset, type Network } from '../network/types.js';
+import { shapeOf, type Dataset, type Network, type ScalarNetwork } from '../network/types.js';
 import { applySymmetry, describeSymmetry, floatSymmetryPerturbation, type Symmetry } from '../symmetry/index.js';
-import { fitDataset, rawDatasetArbitrary } from '../arbitraries/dataset.js';
+import { rawDatasetArbitrary, type RawDataset } from '../arbitraries/dataset.js';
 import { networkArbitrary } from '../arbitraries/network.js';
-import { fitSymmetry, rawSymmetryArbitrary } from '../arbitraries/symmetry.js';
+import { rawSymmetryArbitrary, type RawSymmetry } from '../arbitraries/symmetry.js';
+import { symmetryCase } from '../arbitraries/cases.js';
 import { FAMILIES, metricContext, type Family, type Metric } from './contract.js';
 import { KinkError } from '../autodiff/derivatives.js';
 
@@ -96,7 +97,9 @@ async function tolerance(metric: Metric, net: Network<number>, data: Dataset<num
   return 4 * noise + 10 * parameterCount(shape) ** 2.5 * u * (Math.abs(before) + Math.abs(after));
 }
 
-const caseArbitrary = (family: Family) =>
+type CaseValue = [ScalarNetwork, RawDataset, RawSymmetry];
+
+const caseArbitrary = (family: Family): fc.Arbitrary<CaseValue> =>
   fc.tuple(
     networkArbitrary({ weights: 'dyadic', maxHidden: 2, maxWidth: 4, maxInput: 3, maxOutput: 2, activations: ['relu', 'leaky-relu'] }),
     rawDatasetArbitrary({ values: 'dyadic', minSamples: 2, maxSamples: 4 }),
@@ -124,8 +127,9 @@ function paths(family: Family, net: Network<number>): ((t: number) => Symmetry)[
 
 async function growthPath(metric: Metric, family: Family, net: Network<number>, data: Dataset<number>, before: number, timeLimitMs: number) {
   const at = async (path: (t: number) => Symmetry, t: number) => evaluate(metric, applySymmetry(float64Field, net, path(t)), data, timeLimitMs);
-  let best = { path: paths(family, net)[0]!, size: -1 };
-  for (const path of paths(family, net)) {
+  const candidates = paths(family, net);
+  let best = { path: candidates[0]!, size: -1 };
+  for (const path of candidates) {
     const size = Math.max(Math.abs(await at(path, 40)), Math.abs(await at(path, -40)));
     if (size > best.size) best = { path, size };
   }
@@ -134,16 +138,20 @@ async function growthPath(metric: Metric, family: Family, net: Network<number>, 
   return { values, unbounded: best.size > 0 && best.size >= 1e6 * Math.abs(before) };
 }
 
+/** m(θ), m(Sθ) and their tolerance for one drawn case (the property's body and the counterexample's report). */
+async function assess(metric: Metric, [raw, rawData, rawSym]: CaseValue, timeLimitMs: number) {
+  const c = symmetryCase(float64Field, raw, rawData, rawSym);
+  const before = await evaluate(metric, c.net, c.data, timeLimitMs);
+  const after = await evaluate(metric, c.transformed, c.data, timeLimitMs);
+  return { c, before, after, tolerance: await tolerance(metric, c.net, c.data, c.sym, before, after, timeLimitMs) };
+}
+
 async function checkFamily(metric: Metric, family: Family, runs: number, seed: number, timeLimitMs: number): Promise<FamilyReport> {
   let failure: string | undefined;
-  const property = fc.asyncProperty(caseArbitrary(family), async ([raw, rawData, rawSym]) => {
-    const net = networkIn(float64Field, raw);
-    const data = datasetIn(float64Field, fitDataset(rawData, shapeOf(raw)));
-    const sym = fitSymmetry(rawSym, shapeOf(raw));
+  const property = fc.asyncProperty(caseArbitrary(family), async (value) => {
     try {
-      const before = await evaluate(metric, net, data, timeLimitMs);
-      const after = await evaluate(metric, applySymmetry(float64Field, net, sym), data, timeLimitMs);
-      return Math.abs(after - before) <= (await tolerance(metric, net, data, sym, before, after, timeLimitMs));
+      const { before, after, tolerance } = await assess(metric, value, timeLimitMs);
+      return Math.abs(after - before) <= tolerance;
     } catch (e) {
       fc.pre(!(e instanceof KinkError));
       if (e instanceof MetricFailure) {
@@ -157,19 +165,15 @@ async function checkFamily(metric: Metric, family: Family, runs: number, seed: n
   if (failure) return { verdict: 'error', runs: details.numRuns, seed, error: failure };
   if (!details.failed) return { verdict: 'invariant', runs: details.numRuns, seed };
   if (details.counterexample === null) return { verdict: 'error', runs: details.numRuns, seed, error: String(details.errorInstance) };
-  const [raw, rawData, rawSym] = details.counterexample[0];
-  const net = networkIn(float64Field, raw);
-  const data = datasetIn(float64Field, fitDataset(rawData, shapeOf(raw)));
-  const sym = fitSymmetry(rawSym, shapeOf(raw));
-  const before = await evaluate(metric, net, data, timeLimitMs);
-  const after = await evaluate(metric, applySymmetry(float64Field, net, sym), data, timeLimitMs);
+  const { c, before, after, tolerance: allowed } = await assess(metric, details.counterexample[0], timeLimitMs);
+  const { net, data } = c;
   const counterexample: Counterexample = {
     network: networkToJson(float64Field, net),
     dataset: datasetToJson(float64Field, data),
-    symmetry: describeSymmetry(sym),
+    symmetry: describeSymmetry(c.sym),
     before,
     after,
-    tolerance: await tolerance(metric, net, data, sym, before, after, timeLimitMs),
+    tolerance: allowed,
   };
   if (family === 'permutation') return { verdict: 'not-invariant', runs: details.numRuns, seed, counterexample };
   const { values, unbounded } = await growthPath(metric, family, net, data, before, timeLimitMs);

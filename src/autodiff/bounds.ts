@@ -21,7 +21,7 @@
  */
 import { float64Field } from '../field/float64.js';
 import { absoluteBound, forwardRelativeBound, gamma } from '../network/bounds.js';
-import { preActivation } from '../network/forward.js';
+import { activate, preActivation } from '../network/forward.js';
 import { mapNetwork, type Dataset, type Network } from '../network/types.js';
 import { hessianFromPasses, lossGradient, samplePasses, type OutputDerivatives } from './derivatives.js';
 
@@ -39,8 +39,25 @@ export interface HessianBoundOptions {
  * farther from 0 than the engine's forward error bound allows it to move, so
  * the engine and the exact computation share one activation pattern.
  */
+/** The forward pass's relative error bound for an engine whose weights and inputs were converted with `inputPerturbation`. */
+function engineForwardBound(net: Network<number>, opts: HessianBoundOptions): number {
+  const rho = opts.inputPerturbation ?? 0;
+  return forwardRelativeBound(net, { u: opts.u, weightPerturbation: rho, inputPerturbation: rho });
+}
+
+/** m = 2·Σ_k (n_{k−1} + n_k + perLayer): the rounded operations one term passes through, both Jacobian factors. */
+function operationsPerTerm(net: Network<number>, perLayer: number): number {
+  let m = 0;
+  let fanIn = net.inputSize;
+  for (const l of net.layers) {
+    m += 2 * (fanIn + l.weights.length + perLayer);
+    fanIn = l.weights.length;
+  }
+  return m;
+}
+
 export function sameActivationPattern(net: Network<number>, inputs: readonly (readonly number[])[], opts: HessianBoundOptions): boolean {
-  const rel = forwardRelativeBound(net, { u: opts.u, weightPerturbation: opts.inputPerturbation ?? 0, inputPerturbation: opts.inputPerturbation ?? 0 });
+  const rel = engineForwardBound(net, opts);
   return inputs.every((x) => {
     let a: readonly number[] = x;
     let bound: readonly number[] = x.map(Math.abs);
@@ -48,7 +65,7 @@ export function sameActivationPattern(net: Network<number>, inputs: readonly (re
       const z = preActivation(F, layer, a);
       const zBound = layer.weights.map((row, i) => row.reduce((s, w, j) => s + Math.abs(w) * bound[j]!, layer.bias ? Math.abs(layer.bias[i]!) : 0));
       const safe = layer.activation === 'linear' || z.every((v, i) => Math.abs(v) > 2 * rel * zBound[i]! + 4 * Number.MIN_VALUE);
-      a = z.map((v) => (layer.activation === 'relu' ? Math.max(v, 0) : layer.activation === 'abs' ? Math.abs(v) : layer.activation === 'leaky-relu' ? (v > 0 ? v : (layer.slope ?? 0) * v) : v));
+      a = z.map((v) => activate(F, layer.activation, layer.slope, v));
       bound = absoluteBound({ inputSize: layer.weights[0]!.length, layers: [layer] }, bound);
       return safe;
     });
@@ -60,12 +77,7 @@ export function hessianErrorBound(net: Network<number>, data: Dataset<number> & 
   const N = data.inputs.length;
   const O = net.layers[net.layers.length - 1]!.weights.length;
   const K = net.layers.length;
-  let m = O + N + 8 + 2 * (K + 1); // the +2(K+1): conversion of every factor of a term
-  let fanIn = net.inputSize;
-  for (const l of net.layers) {
-    m += 2 * (fanIn + l.weights.length + 3);
-    fanIn = l.weights.length;
-  }
+  const m = O + N + 8 + 2 * (K + 1) + operationsPerTerm(net, 3); // the +2(K+1): conversion of every factor of a term
   const g = gamma(m, opts.u);
   const passes = samplePasses(F, net, data.inputs);
   const absNet = mapNetwork(net, Math.abs);
@@ -74,7 +86,7 @@ export function hessianErrorBound(net: Network<number>, data: Dataset<number> & 
     activations: [data.inputs[s]!.map(Math.abs), ...absBoundActivations(absNet, p.derivatives, data.inputs[s]!)],
   }));
   const c = 2 / (N * O);
-  const rel = forwardRelativeBound(net, { u: opts.u, weightPerturbation: opts.inputPerturbation ?? 0, inputPerturbation: opts.inputPerturbation ?? 0 });
+  const rel = engineForwardBound(net, opts);
   const outputs = passes.map((p) => p.activations[K]!);
   const residualError = outputs.map((f, s) => f.map((_, o) => c * (rel * absPasses[s]!.activations[K]![o]! + opts.u * (Math.abs(f[o]!) + Math.abs(data.targets[s]![o]!)))));
   const absDerivs: OutputDerivatives<number>[] = outputs.map((f, s) => ({
@@ -114,12 +126,7 @@ function absBoundActivations(absNet: Network<number>, derivatives: readonly (rea
 export function gradientErrorBound(net: Network<number>, data: Dataset<number> & { loss: 'mse' }, u: number): number[] {
   const K = net.layers.length;
   const O = net.layers[K - 1]!.weights.length;
-  let m = O + data.inputs.length + 4;
-  let fanIn = net.inputSize;
-  for (const l of net.layers) {
-    m += 2 * (fanIn + l.weights.length + 8);
-    fanIn = l.weights.length;
-  }
+  const m = O + data.inputs.length + 4 + operationsPerTerm(net, 8);
   const dominating: Network<number> = {
     inputSize: net.inputSize,
     layers: net.layers.map((l) => {

@@ -11,7 +11,7 @@ import { datasetToJson, networkToJson } from '../network/json.js';
 import type { Dataset, Network } from '../network/types.js';
 import { PIECEWISE_LINEAR, lossGradient, lossHessian } from '../autodiff/derivatives.js';
 import { initTensorBackend, tf } from '../tensor/backend.js';
-import { TensorProblem } from '../tensor/derivatives.js';
+import { TensorProblem, withThetaTensor } from '../tensor/derivatives.js';
 import type { LossOracle } from '../sharpness/maximiser.js';
 
 export type Family = 'layer-scale' | 'neuron-scale' | 'permutation';
@@ -72,29 +72,25 @@ export async function metricContext(net: Network<number>, data: Dataset<number>,
   const theta = flatten(net);
   const at = (t?: readonly number[]) => (t ? unflatten(net, t) : net);
   const exactDerivatives = net.layers.every((l) => PIECEWISE_LINEAR.includes(l.activation));
-  const problem = new TensorProblem(net, data);
-  const withTheta = <R>(t: readonly number[] | undefined, f: (x: tf.Tensor1D) => R): R => {
-    if (!t) return f(problem.theta);
-    const x = tf.tensor1d(t as number[], 'float32');
-    try {
-      return f(x);
-    } finally {
-      x.dispose();
-    }
-  };
-  const hessian = (t?: readonly number[]) => (exactDerivatives ? lossHessian(F, at(t), data) : withTheta(t, (x) => problem.hessian(x)));
+  // Tensors only when a metric asks for them: most evaluations (the battery runs thousands) never do.
+  let tensors: TensorProblem | undefined;
+  const problem = () => (tensors ??= new TensorProblem(net, data));
+  const withTheta = <R>(t: readonly number[] | undefined, f: (x: tf.Tensor1D) => R): R => (t ? withThetaTensor(t, f) : f(problem().theta));
+  const hessian = (t?: readonly number[]) => (exactDerivatives ? lossHessian(F, at(t), data) : withTheta(t, (x) => problem().hessian(x)));
   return {
     network: networkToJson(F, net),
     dataset: datasetToJson(F, data),
     theta,
     forward: (inputs, t) => forward(F, at(t), inputs),
     loss: (t) => loss(F, at(t), data),
-    gradient: (t) => (exactDerivatives ? lossGradient(F, at(t), data) : withTheta(t, (x) => problem.gradient(x))),
-    hvp: (v, t) => (exactDerivatives ? hessian(t).map((row) => row.reduce((s, h, j) => s + h * v[j]!, 0)) : withTheta(t, (x) => problem.hvp(v, x))),
+    gradient: (t) => (exactDerivatives ? lossGradient(F, at(t), data) : withTheta(t, (x) => problem().gradient(x))),
+    hvp: (v, t) => (exactDerivatives ? hessian(t).map((row) => row.reduce((s, h, j) => s + h * v[j]!, 0)) : withTheta(t, (x) => problem().hvp(v, x))),
     hessian,
     random: new Rng(seed),
-    tf: { tf, theta: problem.theta, loss: (x) => problem.lossTensor(x) },
-    dispose: () => problem.dispose(),
+    get tf() {
+      return { tf, theta: problem().theta, loss: (x: tf.Tensor1D) => problem().lossTensor(x) };
+    },
+    dispose: () => tensors?.dispose(),
   };
 }
 

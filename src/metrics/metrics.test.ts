@@ -52,3 +52,25 @@ describe('the metric registry', () => {
   });
 });
 
+
+describe('the metric context', () => {
+  it('creates tensors only when ctx.tf is used, agrees with the float64 loss, and disposes them all', async () => {
+    const { tf } = await import('../tensor/backend.js');
+    const before = tf.memory().numTensors;
+    const unused = await metricContext(net, data, 1);
+    unused.loss();
+    expect(tf.memory().numTensors).toBe(before);
+    unused.dispose();
+    const ctx = await metricContext(net, data, 1);
+    const value = ctx.tf.tf.tidy(() => ctx.tf.loss(ctx.tf.theta).arraySync());
+    // float32 against float64: the derived forward and loss bounds at u = 2^-24 (float64's own error is far below).
+    const { forwardErrorBound, mseLossGapBound } = await import('../network/bounds.js');
+    const { forward } = await import('../network/forward.js');
+    const u32 = 2 ** -24;
+    if (data.loss !== 'mse') throw new Error('unreachable');
+    const gap = forwardErrorBound(net, data.inputs, { u: u32, weightPerturbation: u32, inputPerturbation: u32 });
+    expect(Math.abs(value - ctx.loss())).toBeLessThanOrEqual(2 * mseLossGapBound(forward(F, net, data.inputs), data.targets, gap, u32));
+    ctx.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

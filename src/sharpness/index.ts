@@ -6,8 +6,7 @@ import { loss } from '../network/forward.js';
 import { unflatten } from '../network/flat.js';
 import type { Dataset, Network } from '../network/types.js';
 import { lossGradient } from '../autodiff/derivatives.js';
-import type { TensorProblem } from '../tensor/derivatives.js';
-import { tf } from '../tensor/backend.js';
+import { withThetaTensor, type TensorProblem } from '../tensor/derivatives.js';
 import type { LossOracle } from './maximiser.js';
 
 /** The float64 analytic engine as a loss oracle. */
@@ -20,17 +19,9 @@ export function float64Oracle(net: Network<number>, data: Dataset<number>): Loss
 
 /** The TensorFlow.js engine (float32) as a loss oracle. */
 export function tensorOracle(problem: TensorProblem): LossOracle {
-  const withTheta = <R>(theta: readonly number[], f: (t: tf.Tensor1D) => R): R => {
-    const t = tf.tensor1d(theta as number[], 'float32');
-    try {
-      return f(t);
-    } finally {
-      t.dispose();
-    }
-  };
   return {
-    loss: (theta) => withTheta(theta, (t) => problem.loss(t)),
-    gradient: (theta) => withTheta(theta, (t) => problem.gradient(t)),
+    loss: (theta) => withThetaTensor(theta, (t) => problem.loss(t)),
+    gradient: (theta) => withThetaTensor(theta, (t) => problem.gradient(t)),
   };
 }
 export * from './volume.js';

@@ -21,6 +21,16 @@ export function read(make: () => tf.Tensor): number[] {
   }
 }
 
+/** Runs f on θ as a float32 tensor that lives only for the call. */
+export function withThetaTensor<R>(theta: readonly number[], f: (t: tf.Tensor1D) => R): R {
+  const t = tf.tensor1d(theta as number[], 'float32');
+  try {
+    return f(t);
+  } finally {
+    t.dispose();
+  }
+}
+
 /** A network and data held as tensors, for repeated derivative calls; dispose() when done. */
 export class TensorProblem {
   readonly theta: tf.Tensor1D;

@@ -4,7 +4,7 @@ import { Fraction } from 'mathjs';
 import { float64Field, rationalField as Q } from '../field/index.js';
 import { fitDataset, networkArbitrary, rawDatasetArbitrary, rational } from '../arbitraries/index.js';
 import { datasetIn, flatten, loss, networkIn, parameterCount, parseDataset, parseNetwork, shapeOf, unflatten, type Dataset, type Network } from '../network/index.js';
-import { solve } from '../curvature/exact.js';
+import { polynomialDerivatives } from './interpolate.js';
 import { KinkError, lossGradient, lossHessian, samplePasses } from './derivatives.js';
 
 const f = (n: number, d = 1) => new Fraction(BigInt(n), BigInt(d));
@@ -15,17 +15,13 @@ const f = (n: number, d = 1) => new Fraction(BigInt(n), BigInt(d));
  * φ'(0) = ∇L·v and φ''(0) = vᵀ∇²L v with no derivative code at all.
  */
 function lineDerivatives(net: Network<Fraction>, data: Dataset<Fraction>, v: Fraction[], h: Fraction): [Fraction, Fraction] {
-  const K = net.layers.length;
   const theta = flatten(net);
-  const ts = Array.from({ length: 2 * K + 1 }, (_, i) => h.mul(f(i - K)));
-  const values = ts.map((t) => {
+  const { first, second } = polynomialDerivatives((t) => {
     const moved = unflatten(net, theta.map((x, i) => x.add(t.mul(v[i]!))));
     samplePasses(Q, moved, data.inputs); // throws KinkError if a sample point sits on a kink
     return loss(Q, moved, data);
-  });
-  const vandermonde = ts.map((t) => ts.map((_, p) => t.pow(p)));
-  const coefficients = solve(Q, vandermonde, values);
-  return [coefficients[1]!, coefficients[2]!.mul(f(2))];
+  }, 2 * net.layers.length, h);
+  return [first, second];
 }
 
 /** Activation patterns equal at every interpolation point (so the polynomial is one piece). */

@@ -8,8 +8,20 @@ import { Rng } from '../field/random.js';
 
 export type Hvp = (v: number[]) => number[];
 
-const dot = (a: readonly number[], b: readonly number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+export const dot = (a: readonly number[], b: readonly number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 const norm = (a: readonly number[]) => Math.sqrt(dot(a, a));
+
+/** w minus its components along the orthonormal `basis` (modified Gram–Schmidt), `passes` times. */
+function removeComponents(w: readonly number[], basis: readonly (readonly number[])[], passes: number): number[] {
+  let out = [...w];
+  for (let pass = 0; pass < passes; pass++) {
+    for (const q of basis) {
+      const c = dot(out, q);
+      out = out.map((x, i) => x - c * q[i]!);
+    }
+  }
+  return out;
+}
 
 export function denseHvp(H: readonly (readonly number[])[]): Hvp {
   return (v) => H.map((row) => dot(row, v));
@@ -115,17 +127,12 @@ export function lanczos(hvp: Hvp, n: number, opts: { steps?: number; k?: number;
   const history: number[] = [];
   let matvecs = 0;
   for (let j = 0; j < steps; j++) {
-    let w = hvp(Q[j]!);
+    const hq = hvp(Q[j]!);
     matvecs++;
-    alpha.push(dot(w, Q[j]!));
+    alpha.push(dot(hq, Q[j]!));
     if (opts.history) history.push(topRitz(alpha, beta));
     // Full reorthogonalisation against every basis vector, twice (Kahan's "twice is enough").
-    for (let pass = 0; pass < 2; pass++) {
-      for (const q of Q) {
-        const c = dot(w, q);
-        w = w.map((x, i) => x - c * q[i]!);
-      }
-    }
+    const w = removeComponents(hq, Q, 2);
     const b = norm(w);
     if (j === steps - 1 || b <= 1e-14 * Math.max(1, Math.abs(alpha[j]!))) break;
     beta.push(b);
@@ -174,11 +181,7 @@ export function hutchinson(hvp: Hvp, n: number, opts: { probes?: number; seed?: 
 function orthonormalise(columns: number[][]): number[][] {
   const basis: number[][] = [];
   for (const col of columns) {
-    let w = [...col];
-    for (let pass = 0; pass < 2; pass++) for (const q of basis) {
-      const c = dot(w, q);
-      w = w.map((x, i) => x - c * q[i]!);
-    }
+    const w = removeComponents(col, basis, 2);
     const s = norm(w);
     if (s > 1e-12 * Math.max(1, norm(col))) basis.push(w.map((x) => x / s));
   }
@@ -196,10 +199,7 @@ export function hutchPlusPlus(hvp: Hvp, n: number, opts: { budget?: number; seed
   const S = Array.from({ length: third }, () => Array.from({ length: n }, () => rng.rademacher()));
   const Q = orthonormalise(S.map(hvp));
   const top = Q.reduce((s, q) => s + dot(q, hvp(q)), 0);
-  const project = (z: number[]) => Q.reduce((w, q) => {
-    const c = dot(w, q);
-    return w.map((x, i) => x - c * q[i]!);
-  }, z);
+  const project = (z: number[]) => removeComponents(z, Q, 1);
   const samples = Array.from({ length: third }, () => {
     const z = project(Array.from({ length: n }, () => rng.rademacher()));
     return dot(z, hvp(z));

@@ -10,6 +10,7 @@
  */
 import { Rng } from '../field/random.js';
 import { solve } from '../curvature/exact.js';
+import { dot } from '../curvature/spectral.js';
 import { float64Field } from '../field/float64.js';
 
 /** L and ∇L at any θ: float64 analytic, or TensorFlow.js. */
@@ -47,7 +48,6 @@ export interface MaximiserOptions {
   startDirections?: number[][];
 }
 
-const dot = (a: readonly number[], b: readonly number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 
 /** A seeded n × p Gaussian matrix (columns scaled by 1/√n), the random subspace of Keskar et al. */
 export function randomSubspace(n: number, p: number, seed: number): number[][] {

@@ -2,23 +2,20 @@
 // NumPy, complex-step and central differences, eigvalsh), checked against
 // flatcheck's exact Hessian within the golden method's recorded error.
 import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { FLOAT64_UNIT_ROUNDOFF, fractionToNumber, rationalField as Q } from '../field/index.js';
-import { datasetIn, networkIn, parseDataset, parseNetwork } from '../network/index.js';
+import { datasetIn, networkIn } from '../network/index.js';
+import { goldenFixtures } from '../../fixtures/golden/load.js';
 import { lossHessian } from '../autodiff/derivatives.js';
 import { frobeniusSquared, trace } from './exact.js';
 import { frobeniusNorm, spectralNorm } from './spectral.js';
 
-const dir = join(import.meta.dirname, '../../fixtures/golden');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+const fixtures = goldenFixtures();
 
 describe('golden Hessian values (NumPy finite differences) agree with the exact Hessian', () => {
-  it('there are golden fixtures', () => expect(files.length).toBeGreaterThanOrEqual(4));
+  it('there are golden fixtures', () => expect(fixtures.length).toBeGreaterThanOrEqual(4));
 
-  it.each(files)('%s', (file) => {
-    const fixture = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-    const H = lossHessian(Q, networkIn(Q, parseNetwork(fixture.network)), datasetIn(Q, parseDataset(fixture.dataset)));
+  it.each(fixtures)('$file', (fixture) => {
+    const H = lossHessian(Q, networkIn(Q, fixture.network), datasetIn(Q, fixture.dataset));
     const H64 = H.map((row) => row.map(fractionToNumber));
     const n = H.length;
     // Our side's float error: rounding H to float64, and Jacobi's backward error (≤ 10n²·u·‖H‖_F).

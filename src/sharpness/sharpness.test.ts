@@ -6,24 +6,20 @@
 // the gap at ε/10 is at most a fifth of the gap at ε (a tenth, with room for
 // the maximiser's own convergence), down to the float noise floor.
 import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { float64Field, rationalField as Q } from '../field/index.js';
-import { datasetIn, flatten, networkIn, parseDataset, parseNetwork } from '../network/index.js';
+import { datasetIn, flatten, networkIn } from '../network/index.js';
+import { goldenFixtures } from '../../fixtures/golden/load.js';
 import { lossGradient, lossHessian } from '../autodiff/derivatives.js';
 import { denseHvp, powerIteration } from '../curvature/spectral.js';
 import { float64Oracle, maximiseSharpness } from './index.js';
 
-const dir = join(import.meta.dirname, '../../fixtures/golden');
-const minima = readdirSync(dir).filter((f) => f.startsWith('minimum-'));
+const minima = goldenFixtures((file) => file.startsWith('minimum-'));
 
 describe('small-ε agreement: ball ε-sharpness → |||H|||₂ ε²/2 at a minimum, with an O(ε) relative gap', () => {
   it('there are golden minima', () => expect(minima.length).toBeGreaterThanOrEqual(2));
 
-  it.each(minima)('%s', (file) => {
-    const fixture = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-    const raw = parseNetwork(fixture.network);
-    const rawData = parseDataset(fixture.dataset);
+  it.each(minima)('$file', (fixture) => {
+    const { file, network: raw, dataset: rawData } = fixture;
     // An exact minimum: the gradient is exactly 0 (and so is the loss).
     expect(lossGradient(Q, networkIn(Q, raw), datasetIn(Q, rawData)).every((g) => g.n === 0n)).toBe(true);
     const net = networkIn(float64Field, raw);
@@ -50,9 +46,7 @@ describe('Monte-Carlo ε-flat log-volume', () => {
     const { loss } = await import('../network/forward.js');
     const { unflatten } = await import('../network/flat.js');
     const { Fraction } = await import('mathjs');
-    const fixture = JSON.parse(readFileSync(join(dir, minima[0]!), 'utf8'));
-    const raw = parseNetwork(fixture.network);
-    const rawData = parseDataset(fixture.dataset);
+    const { network: raw, dataset: rawData } = minima[0]!;
     const net = networkIn(float64Field, raw);
     const data = datasetIn(float64Field, rawData);
     const lossAt = (t: number[]) => loss(float64Field, unflatten(net, t), data);

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Fraction } from 'mathjs';
-import { offKinks, randomPointArbitrary, runs, teacherStudentArbitrary, type NetworkAndData } from '../src/arbitraries/index.js';
+import { expectFailure, offKinks, randomPointArbitrary, runs, teacherStudentArbitrary, type NetworkAndData } from '../src/arbitraries/index.js';
 import { rationalField as Q } from '../src/field/index.js';
 import { datasetIn, networkIn, type Dataset, type Network } from '../src/network/index.js';
 import { lossGradient, lossHessian } from '../src/autodiff/derivatives.js';
@@ -54,6 +54,21 @@ describe('Theorem 4: ∀ one-hidden-layer minimum with ∇²L ≠ 0, ∀M ∃α:
     );
     console.info(`Theorem 4: ${certified} certified, ${discarded} without a growable diagonal entry`);
     expect(certified).toBeGreaterThan(discarded);
+  });
+});
+
+describe('Negative control for Theorems 4 and 6: the exact certificates reject a non-witness', () => {
+  it('α = (1, 1) does not certify |||∇²L||| ≥ 1e15 or ‖∇L‖ ≥ 1e15: claiming it fails', () => {
+    const M = new Fraction(10n ** 15n, 1n);
+    const caught = expectFailure(
+      fc.property(oneHiddenMinimum, (c) => {
+        const { net, data } = exactCase(c);
+        const identity = { alphas: [Q.one, Q.one], index: 0 };
+        return offKinks(() => certifyHessianWitness(net, data, identity, M).spectralNormAtLeastBound || certifyGradientWitness(net, data, identity, M).atLeastBound);
+      }),
+      runs(50),
+    );
+    expect(caught.counterexample[0].network.layers.length).toBe(2);
   });
 });
 

@@ -1,9 +1,7 @@
 // Source: THEORY.md §5, the table of known answers (Dinh et al. 2017 for the
 // curvature rows; Neyshabur et al. 2015 for the path norm; the T·H·T row).
-// The conformance battery must reproduce them for the registered metrics.
-// (So far the deterministic metrics; the sampled ones — average sharpness,
-// PAC-Bayes σ, flat volume — and the maximiser-based ones come with the rest
-// of issue 5.)
+// The conformance battery must reproduce them for every registered metric
+// (a metric added to the registry without a row here fails the last check).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkMetric, loadRegistry, type Metric, type Verdict } from '../src/metrics/index.js';
 import { runs } from '../src/arbitraries/index.js';
@@ -22,6 +20,15 @@ const KNOWN: Row[] = [
   ['product-spectral', 'invariant', 'not-invariant-or-unbounded', 'invariant'],
   ['fisher-rao-norm', 'invariant', 'invariant', 'invariant'],
   ['relative-flatness', 'invariant', 'not-invariant-or-unbounded', 'invariant'],
+  ['ball-sharpness', 'not-invariant-or-unbounded', 'not-invariant-or-unbounded', 'invariant'],
+  ['keskar-sharpness', 'not-invariant-or-unbounded', 'not-invariant-or-unbounded', 'invariant'],
+  ['average-sharpness', 'not-invariant-or-unbounded', 'not-invariant-or-unbounded', 'invariant'],
+  ['flat-log-volume', 'not-invariant-or-unbounded', 'not-invariant-or-unbounded', 'invariant'],
+  ['pac-bayes-sigma', 'not-invariant-or-unbounded', 'not-invariant-or-unbounded', 'invariant'],
+  ['adaptive-sharpness', 'invariant', 'invariant', 'invariant'],
+  ['adaptive-average-sharpness', 'invariant', 'invariant', 'invariant'],
+  ['asam-sharpness', 'not-invariant-or-unbounded', 'not-invariant-or-unbounded', 'invariant'],
+  ['magnitude-pac-bayes-sigma', 'invariant', 'invariant', 'invariant'],
 ];
 
 let registry: Metric[] = [];
@@ -39,4 +46,8 @@ describe('THEORY.md §5: the conformance battery reproduces the table of known a
     expect(matches(got[0], layer) && matches(got[1], neuron) && matches(got[2], permutation), `${id}: got ${got.join(', ')}`).toBe(true);
     expect(report.claims, id).toEqual({ ok: true, failed: [] });
   });
+});
+
+it('every registered metric has a row of known answers', () => {
+  expect(registry.map((m) => m.id).filter((id) => !KNOWN.some(([known]) => known === id))).toEqual([]);
 });

@@ -92,9 +92,9 @@ export interface IterativeResult {
 }
 
 /** Power iteration for the eigenvalue of largest magnitude: the simple reference. */
-export function powerIteration(hvp: Hvp, n: number, opts: { seed?: number; maxIterations?: number; tolerance?: number } = {}): IterativeResult {
-  const rng = new Rng(opts.seed ?? 0);
-  let v = randomUnit(n, rng);
+export function powerIteration(hvp: Hvp, n: number, opts: { seed?: number; start?: readonly number[]; maxIterations?: number; tolerance?: number } = {}): IterativeResult {
+  // A given start (e.g. all ones, which every permutation fixes) makes the result equivariant; otherwise a seeded random one.
+  let v = opts.start ? opts.start.map((x) => x / norm(opts.start!)) : randomUnit(n, new Rng(opts.seed ?? 0));
   let lambda = 0;
   let matvecs = 0;
   for (let i = 0; i < (opts.maxIterations ?? 1000); i++) {

@@ -67,3 +67,28 @@ describe('broken metrics are caught with small counterexamples, and failures get
     expect((await checkMetric(hangs, { runs: 2, families: ['permutation'], timeLimitMs: 50 })).families.permutation).toMatchObject({ verdict: 'error', error: 'timed out after 50 ms' });
   });
 });
+
+describe('deliberately broken metrics in fixtures/metrics are flagged with small counterexamples', () => {
+  const load = async (name: string) => ((await import(`../../fixtures/metrics/${name}`)) as { default: Metric }).default;
+
+  it('relative flatness read from the wrong layer\'s Hessian block is not invariant under layer-scale', async () => {
+    const r = await checkMetric(await load('broken-relative-flatness.ts'), { runs: 30, families: ['layer-scale'] });
+    const family = r.families['layer-scale']!;
+    expect(['not-invariant', 'unbounded']).toContain(family.verdict);
+    expect(r.claims.failed).toEqual([`invariant under layer-scale (verdict: ${family.verdict})`]);
+    const ce = family.counterexample!;
+    expect(Math.abs(ce.after - ce.before)).toBeGreaterThan(ce.tolerance);
+    expect((ce.network as { layers: unknown[] }).layers.length).toBe(2); // shrunk to the smallest net with a layer before the output
+  });
+
+  it('the correct relative flatness passes the same search', async () => {
+    expect((await checkMetric(byId('relative-flatness'), { runs: 30, families: ['layer-scale'] })).families['layer-scale']!.verdict).toBe('invariant');
+  });
+
+  it('a sampled metric with position-dependent noise is caught under permutation despite its sampling allowance', async () => {
+    const r = await checkMetric(await load('broken-average-sharpness.ts'), { runs: 30, families: ['permutation'] });
+    const family = r.families.permutation!;
+    expect(family.verdict).toBe('not-invariant');
+    expect(Math.abs(family.counterexample!.after - family.counterexample!.before)).toBeGreaterThan(family.counterexample!.tolerance);
+  });
+});

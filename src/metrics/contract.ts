@@ -66,7 +66,7 @@ export function defineMetric<M extends Metric>(metric: M): M {
  * closed form for piecewise-linear networks and TensorFlow.js otherwise.
  * Call `dispose()` when done (it owns tensors).
  */
-export async function metricContext(net: Network<number>, data: Dataset<number>, seed = 0): Promise<MetricContext & { dispose(): void }> {
+export async function metricContext(net: Network<number>, data: Dataset<number>, seed = 0): Promise<MetricContext & { dispose(): void; readonly usedRandom: boolean }> {
   await initTensorBackend();
   const F = float64Field;
   const theta = flatten(net);
@@ -76,6 +76,8 @@ export async function metricContext(net: Network<number>, data: Dataset<number>,
   let tensors: TensorProblem | undefined;
   const problem = () => (tensors ??= new TensorProblem(net, data));
   const withTheta = <R>(t: readonly number[] | undefined, f: (x: tf.Tensor1D) => R): R => (t ? withThetaTensor(t, f) : f(problem().theta));
+  const random = new Rng(seed);
+  let usedRandom = false;
   const hessian = (t?: readonly number[]) => (exactDerivatives ? lossHessian(F, at(t), data) : withTheta(t, (x) => problem().hessian(x)));
   return {
     network: networkToJson(F, net),
@@ -86,7 +88,14 @@ export async function metricContext(net: Network<number>, data: Dataset<number>,
     gradient: (t) => (exactDerivatives ? lossGradient(F, at(t), data) : withTheta(t, (x) => problem().gradient(x))),
     hvp: (v, t) => (exactDerivatives ? hessian(t).map((row) => row.reduce((s, h, j) => s + h * v[j]!, 0)) : withTheta(t, (x) => problem().hvp(v, x))),
     hessian,
-    random: new Rng(seed),
+    // Read through a getter so the battery knows whether the value is a random estimate (see battery.ts samplingNoise).
+    get random() {
+      usedRandom = true;
+      return random;
+    },
+    get usedRandom() {
+      return usedRandom;
+    },
     get tf() {
       return { tf, theta: problem().theta, loss: (x: tf.Tensor1D) => problem().lossTensor(x) };
     },

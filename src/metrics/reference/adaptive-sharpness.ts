@@ -1,5 +1,6 @@
 import { defineMetric, lossOracle } from '../contract.js';
 import { maximiseSharpness } from '../../sharpness/maximiser.js';
+import { curvatureStarts } from '../estimators.js';
 
 /**
  * Adaptive worst-case sharpness with η = 0: max over |z_i| ≤ ρ|θ_i| of L(θ + z) − L(θ), ρ = 0.05
@@ -10,6 +11,8 @@ export default defineMetric({
   title: 'Adaptive sharpness, η = 0, ρ = 0.05 (lower bound)',
   reference: 'Kwon et al. 2021 (ASAM), elementwise, η = 0',
   claims: { invariant: ['layer-scale', 'neuron-scale', 'permutation'] },
-  evaluate: (ctx) =>
-    maximiseSharpness(lossOracle(ctx), ctx.theta, { kind: 'elementwise', halfWidths: ctx.theta.map((t) => 0.05 * Math.abs(t)) }, { seed: 1 }).value * (1 + ctx.loss()),
+  evaluate: (ctx) => {
+    const halfWidths = ctx.theta.map((t) => 0.05 * Math.abs(t));
+    return maximiseSharpness(lossOracle(ctx), ctx.theta, { kind: 'elementwise', halfWidths }, { restarts: 1, startDirections: curvatureStarts(ctx, halfWidths) }).value * (1 + ctx.loss());
+  },
 });

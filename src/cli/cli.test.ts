@@ -191,6 +191,15 @@ describe('flatcheck check and flatcheck metrics', () => {
     expect(report.families['layer-scale'].counterexample.symmetry).toMatch(/^layer-scale/);
   });
 
+  it('a metric stuck in a synchronous loop is cut off in its worker: verdict error, and the next family still runs', async () => {
+    const r = await run('check', fixture('sync-hang.mjs'), '--families', 'layer-scale,permutation', '--runs', '2', '--time-limit', '300', '--json');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.out);
+    expect(report.families['layer-scale']).toMatchObject({ verdict: 'error', error: 'timed out after 300 ms' });
+    expect(report.families.permutation).toMatchObject({ verdict: 'error', error: 'timed out after 300 ms' });
+    expect(report.claims.failed).toEqual(['invariant under permutation (verdict: error)']);
+  }, 60_000);
+
   it.each([
     ['missing.ts', 'MODULE: expected an existing file'],
     ['no-default.mjs', 'MODULE: expected a default export { id, evaluate(ctx) }'],

@@ -19,6 +19,7 @@ import { fitSymmetry, rawSymmetryArbitrary, type RawSymmetry } from '../arbitrar
 import { symmetryCase } from '../arbitraries/cases.js';
 import { FAMILIES, metricContext, type Family, type Metric } from './contract.js';
 import { KinkError } from '../autodiff/derivatives.js';
+import { IsolatedMetric } from './isolated.js';
 
 export type Verdict = 'invariant' | 'not-invariant' | 'unbounded' | 'error';
 
@@ -52,8 +53,22 @@ export interface BatteryOptions {
   families?: readonly Family[];
   runs?: number;
   seed?: number;
-  /** Per evaluation, for asynchronous metrics (a synchronous loop cannot be interrupted here). */
+  /** Per evaluation. In this thread only an asynchronous metric can be cut off; with `module`, any. */
   timeLimitMs?: number;
+  /**
+   * The file `metric` was loaded from: evaluate it there, in a worker
+   * thread, so that even a synchronous hang ends at the time limit.
+   */
+  module?: string;
+  /** Called as the search goes (a progress bar on a terminal). */
+  onProgress?: (progress: Progress) => void;
+}
+
+export interface Progress {
+  family: Family;
+  /** Cases searched so far; past `runs`, the search is shrinking a counterexample. */
+  cases: number;
+  runs: number;
 }
 
 class MetricFailure extends Error {}
@@ -64,24 +79,46 @@ interface Evaluation {
   usedRandom: boolean;
 }
 
-async function evaluate(metric: Metric, net: Network<number>, data: Dataset<number>, timeLimitMs: number, seed = 1): Promise<Evaluation> {
-  const ctx = await metricContext(net, data, seed);
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const value = await Promise.race([
-      Promise.resolve().then(() => metric.evaluate(ctx)),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new MetricFailure(`timed out after ${timeLimitMs} ms`)), timeLimitMs))),
-    ]);
-    if (typeof value !== 'number' || Number.isNaN(value)) throw new MetricFailure(`returned ${String(value)}, not a number`);
-    return { value, usedRandom: ctx.usedRandom };
-  } catch (e) {
-    // A kink makes derivatives undefined: that case is discarded, not held against the metric.
-    if (e instanceof MetricFailure || e instanceof KinkError) throw e;
-    throw new MetricFailure(`threw: ${(e as Error)?.message ?? String(e)}`);
-  } finally {
-    clearTimeout(timer);
-    ctx.dispose();
-  }
+/** One evaluation of the metric under test, on a network, data and ctx.random seed. */
+type Evaluate = (net: Network<number>, data: Dataset<number>, seed?: number) => Promise<Evaluation>;
+
+function checkedValue(value: unknown): number {
+  if (typeof value !== 'number' || Number.isNaN(value)) throw new MetricFailure(`returned ${String(value)}, not a number`);
+  return value;
+}
+
+/** In this thread: an asynchronous metric is timed out; a synchronous loop cannot be interrupted here. */
+function inProcess(metric: Metric, timeLimitMs: number): Evaluate {
+  return async (net, data, seed = 1) => {
+    const ctx = await metricContext(net, data, seed);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const value = await Promise.race([
+        Promise.resolve().then(() => metric.evaluate(ctx)),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new MetricFailure(`timed out after ${timeLimitMs} ms`)), timeLimitMs))),
+      ]);
+      return { value: checkedValue(value), usedRandom: ctx.usedRandom };
+    } catch (e) {
+      // A kink makes derivatives undefined: that case is discarded, not held against the metric.
+      if (e instanceof MetricFailure || e instanceof KinkError) throw e;
+      throw new MetricFailure(`threw: ${(e as Error)?.message ?? String(e)}`);
+    } finally {
+      clearTimeout(timer);
+      ctx.dispose();
+    }
+  };
+}
+
+/** In a worker thread (the metric's module file): any hang, synchronous or not, is cut off at the limit. */
+function inWorker(isolated: IsolatedMetric, timeLimitMs: number): Evaluate {
+  return async (net, data, seed = 1) => {
+    const reply = await isolated.evaluate(net, data, seed, timeLimitMs).catch((e: Error) => {
+      throw new MetricFailure(e.message);
+    });
+    if (reply.kink) throw new KinkError(...reply.kink);
+    if (reply.error !== undefined) throw new MetricFailure(`threw: ${reply.error}`);
+    return { value: checkedValue(reply.value), usedRandom: reply.usedRandom ?? false };
+  };
 }
 
 /**
@@ -109,17 +146,17 @@ function roundingAllowance(net: Network<number>, before: number, after: number):
  * measured directly (every entry moved by ±ρ relative, seeded signs), ×4
  * for both sides and both signs.
  */
-async function perturbationAllowance(metric: Metric, c: { net: Network<number>; data: Dataset<number>; sym: Symmetry }, before: number, timeLimitMs: number): Promise<number> {
+async function perturbationAllowance(run: Evaluate, c: { net: Network<number>; data: Dataset<number>; sym: Symmetry }, before: number): Promise<number> {
   const rho = floatSymmetryPerturbation(c.sym, c.net.layers.length, u);
   const rng = new Rng(7);
   const perturbed = unflatten(c.net, flatten(c.net).map((t) => t * (1 + rho * rng.rademacher())));
-  return 4 * Math.abs((await evaluate(metric, perturbed, c.data, timeLimitMs)).value - before);
+  return 4 * Math.abs((await run(perturbed, c.data)).value - before);
 }
 
 /** Mean and variance of the estimates for seeds 1…SAMPLING_SEEDS (seed 1's already known). */
-async function estimates(metric: Metric, net: Network<number>, data: Dataset<number>, first: number, timeLimitMs: number) {
+async function estimates(run: Evaluate, net: Network<number>, data: Dataset<number>, first: number) {
   const values = [first];
-  for (let seed = 2; seed <= SAMPLING_SEEDS; seed++) values.push((await evaluate(metric, net, data, timeLimitMs, seed)).value);
+  for (let seed = 2; seed <= SAMPLING_SEEDS; seed++) values.push((await run(net, data, seed)).value);
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   return { mean, variance: values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1) };
 }
@@ -152,8 +189,8 @@ function paths(family: Family, net: Network<number>): ((t: number) => Symmetry)[
   return out;
 }
 
-async function growthPath(metric: Metric, family: Family, net: Network<number>, data: Dataset<number>, before: number, timeLimitMs: number) {
-  const at = async (path: (t: number) => Symmetry, t: number) => (await evaluate(metric, applySymmetry(float64Field, net, path(t)), data, timeLimitMs)).value;
+async function growthPath(run: Evaluate, family: Family, net: Network<number>, data: Dataset<number>, before: number) {
+  const at = async (path: (t: number) => Symmetry, t: number) => (await run(applySymmetry(float64Field, net, path(t)), data)).value;
   const candidates = paths(family, net);
   let best = { path: candidates[0]!, size: -1 };
   for (const path of candidates) {
@@ -173,28 +210,31 @@ const isIdentity = (sym: Symmetry) => sym.kind === 'permutation' && sym.perm.eve
  * dearest, stopping once the difference is covered; a random metric's
  * values become means over seeds only if rounding does not cover it.
  */
-async function assess(metric: Metric, [raw, rawData, rawSym]: CaseValue, timeLimitMs: number) {
+async function assess(run: Evaluate, [raw, rawData, rawSym]: CaseValue) {
   const c = symmetryCase(float64Field, raw, rawData, rawSym);
-  const first = await evaluate(metric, c.net, c.data, timeLimitMs);
-  const firstAfter = (await evaluate(metric, c.transformed, c.data, timeLimitMs)).value;
+  const first = await run(c.net, c.data);
+  const firstAfter = (await run(c.transformed, c.data)).value;
   const covered = (before: number, after: number, allowed: number) => ({ c, before, after, tolerance: allowed, holds: Math.abs(after - before) <= allowed });
   let allowed = roundingAllowance(c.net, first.value, firstAfter);
   if (Math.abs(firstAfter - first.value) <= allowed) return covered(first.value, firstAfter, allowed);
-  const perturbation = await perturbationAllowance(metric, c, first.value, timeLimitMs);
+  const perturbation = await perturbationAllowance(run, c, first.value);
   allowed += perturbation;
   if (!first.usedRandom || Math.abs(firstAfter - first.value) <= allowed) return covered(first.value, firstAfter, allowed);
-  const before = await estimates(metric, c.net, c.data, first.value, timeLimitMs);
-  const after = await estimates(metric, c.transformed, c.data, firstAfter, timeLimitMs);
+  const before = await estimates(run, c.net, c.data, first.value);
+  const after = await estimates(run, c.transformed, c.data, firstAfter);
   const standardError = Math.sqrt((before.variance + after.variance) / SAMPLING_SEEDS);
   return covered(before.mean, after.mean, roundingAllowance(c.net, before.mean, after.mean) + perturbation + SAMPLING_Z * standardError);
 }
 
-async function checkFamily(metric: Metric, family: Family, runs: number, seed: number, timeLimitMs: number): Promise<FamilyReport> {
+async function checkFamily(run: Evaluate, family: Family, runs: number, seed: number, onProgress: BatteryOptions['onProgress']): Promise<FamilyReport> {
   let failure: string | undefined;
+  let cases = 0;
   const property = fc.asyncProperty(caseArbitrary(family), async (value) => {
+    if (failure) return true; // one error decides the family's verdict: don't pay for more
     fc.pre(!isIdentity(fitSymmetry(value[2], shapeOf(value[0]))));
+    onProgress?.({ family, cases: ++cases, runs });
     try {
-      return (await assess(metric, value, timeLimitMs)).holds;
+      return (await assess(run, value)).holds;
     } catch (e) {
       fc.pre(!(e instanceof KinkError));
       if (e instanceof MetricFailure) {
@@ -208,7 +248,7 @@ async function checkFamily(metric: Metric, family: Family, runs: number, seed: n
   if (failure) return { verdict: 'error', runs: details.numRuns, seed, error: failure };
   if (!details.failed) return { verdict: 'invariant', runs: details.numRuns, seed };
   if (details.counterexample === null) return { verdict: 'error', runs: details.numRuns, seed, error: String(details.errorInstance) };
-  const { c, before, after, tolerance: allowed } = await assess(metric, details.counterexample[0], timeLimitMs);
+  const { c, before, after, tolerance: allowed } = await assess(run, details.counterexample[0]);
   const { net, data } = c;
   const counterexample: Counterexample = {
     network: networkToJson(float64Field, net),
@@ -219,7 +259,7 @@ async function checkFamily(metric: Metric, family: Family, runs: number, seed: n
     tolerance: allowed,
   };
   if (family === 'permutation') return { verdict: 'not-invariant', runs: details.numRuns, seed, counterexample };
-  const { values, unbounded } = await growthPath(metric, family, net, data, before, timeLimitMs);
+  const { values, unbounded } = await growthPath(run, family, net, data, before);
   return { verdict: unbounded ? 'unbounded' : 'not-invariant', runs: details.numRuns, seed, counterexample, path: values };
 }
 
@@ -227,7 +267,14 @@ export async function checkMetric(metric: Metric, options: BatteryOptions = {}):
   const families = options.families ?? FAMILIES;
   const seed = options.seed ?? 20170315;
   const report: BatteryReport = { metric: metric.id, families: {}, claims: { ok: true, failed: [] } };
-  for (const family of families) report.families[family] = await checkFamily(metric, family, options.runs ?? 30, seed, options.timeLimitMs ?? 10_000);
+  const timeLimitMs = options.timeLimitMs ?? 10_000;
+  const isolated = options.module === undefined ? undefined : new IsolatedMetric(options.module);
+  const run = isolated ? inWorker(isolated, timeLimitMs) : inProcess(metric, timeLimitMs);
+  try {
+    for (const family of families) report.families[family] = await checkFamily(run, family, options.runs ?? 30, seed, options.onProgress);
+  } finally {
+    await isolated?.close();
+  }
   for (const family of metric.claims?.invariant ?? []) {
     const verdict = report.families[family]?.verdict;
     if (verdict !== undefined && verdict !== 'invariant') report.claims.failed.push(`invariant under ${family} (verdict: ${verdict})`);

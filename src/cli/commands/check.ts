@@ -4,36 +4,15 @@
  * claim holds, 1 when one fails, 2 for usage or load errors.
  * `flatcheck metrics`: the registry, with each metric's claims.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import { InputError } from '../../field/errors.js';
-import { checkMetric, FAMILIES, isMetric, loadRegistry, type BatteryReport, type Family, type Metric } from '../../metrics/index.js';
+import { checkMetric, FAMILIES, loadMetricModule, loadRegistry, type BatteryReport, type Family } from '../../metrics/index.js';
 import { optionalFlag, parseArgs, parseInteger, UsageError } from '../args.js';
 import { writeFileAtomic } from '../io.js';
+import { progressBar } from '../progress.js';
 import type { CommandResult } from '../main.js';
 
-export const CHECK_USAGE = 'flatcheck check MODULE [--families layer-scale,neuron-scale,permutation] [--runs N] [--seed S] [--json] [--junit FILE]';
+export const CHECK_USAGE = 'flatcheck check MODULE [--families layer-scale,neuron-scale,permutation] [--runs N] [--seed S] [--time-limit MS] [--json] [--junit FILE]';
 export const METRICS_USAGE = 'flatcheck metrics [--json]';
-
-async function loadMetric(path: string): Promise<Metric> {
-  const file = resolve(path);
-  if (!/\.(m?js|ts)$/.test(file)) throw new InputError('MODULE', path, 'a .js, .mjs or .ts file');
-  if (!existsSync(file)) throw new InputError('MODULE', path, 'an existing file');
-  let module: { default?: unknown };
-  try {
-    // tsx's tsImport loads a .ts module as ESM whatever its package.json says (a plain import of a .ts
-    // file outside a "type": "module" package is compiled to CommonJS and cannot import flatcheck's ESM).
-    module = (file.endsWith('.ts') ? await tsImport(pathToFileURL(file).href, import.meta.url) : await import(pathToFileURL(file).href)) as { default?: unknown };
-  } catch (e) {
-    throw new InputError('MODULE', path, `a module that loads (${(e as Error).name}: ${(e as Error).message.split('\n')[0]})`);
-  }
-  // A .ts file compiled as CommonJS arrives as { default: module.exports }: unwrap one level.
-  const candidate = isMetric(module.default) ? module.default : (module.default as { default?: unknown } | undefined)?.default;
-  if (!isMetric(candidate)) throw new InputError('MODULE', path, 'a default export { id, evaluate(ctx) } (see defineMetric)');
-  return candidate;
-}
 
 function junit(report: BatteryReport): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
@@ -46,9 +25,10 @@ function junit(report: BatteryReport): string {
 }
 
 export async function checkCommand(argv: string[]): Promise<CommandResult> {
-  const args = parseArgs(argv, ['families', 'runs', 'seed', 'junit'], ['json']);
+  const args = parseArgs(argv, ['families', 'runs', 'seed', 'time-limit', 'junit'], ['json']);
   if (args.positional.length !== 1) throw new UsageError('expected exactly one MODULE');
-  const metric = await loadMetric(args.positional[0]!);
+  const module = args.positional[0]!;
+  const metric = await loadMetricModule(module);
   const familiesText = optionalFlag(args, 'families');
   const families = familiesText === undefined ? FAMILIES : familiesText.split(',').map((f, i) => {
     if (!FAMILIES.includes(f as Family)) throw new InputError(`--families[${i}]`, f, FAMILIES.map((x) => `"${x}"`).join(', '));
@@ -57,7 +37,11 @@ export async function checkCommand(argv: string[]): Promise<CommandResult> {
   const runs = parseInteger(optionalFlag(args, 'runs') ?? '30', '--runs');
   if (runs < 1) throw new InputError('--runs', runs, 'a positive integer');
   const seed = parseInteger(optionalFlag(args, 'seed') ?? '20170315', '--seed');
-  const report = await checkMetric(metric, { families, runs, seed });
+  const timeLimitMs = parseInteger(optionalFlag(args, 'time-limit') ?? '10000', '--time-limit');
+  if (timeLimitMs < 1) throw new InputError('--time-limit', timeLimitMs, 'a positive number of milliseconds');
+  const bar = progressBar(process.stderr);
+  // Evaluated from its file in a worker thread, so a metric stuck in a synchronous loop still gets its verdict.
+  const report = await checkMetric(metric, { families, runs, seed, timeLimitMs, module, ...(bar ? { onProgress: bar.update } : {}) }).finally(() => bar?.clear());
   const junitPath = optionalFlag(args, 'junit');
   if (junitPath) writeFileAtomic(junitPath, junit(report));
   const exitCode = report.claims.ok ? 0 : 1;

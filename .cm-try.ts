@@ -1,0 +1,10 @@
+import { writeFileSync } from 'node:fs';
+import { loadRegistry } from './src/metrics/index.js';
+import { conformanceMatrix, matrixMarkdown, matrixSpec } from './src/report/conformance.js';
+import { renderSvg } from './src/report/charts.js';
+const t0 = Date.now();
+const m = await conformanceMatrix(await loadRegistry(), { runs: Number(process.argv[2] ?? 30), seed: 20170315, log: console.log });
+console.log('total', (Date.now() - t0) / 1000);
+writeFileSync('/tmp/matrix.json', JSON.stringify(m));
+console.log(matrixMarkdown(m));
+writeFileSync('/tmp/fig-matrix.svg', await renderSvg(matrixSpec(m)));

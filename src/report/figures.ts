@@ -98,8 +98,8 @@ export function curvatureSpec(fig: CurvatureFigure): VegaLiteSpec {
   // Each asymptote is drawn over the half of the range where it is one (and a little beyond α = 1).
   const [low, high] = [fig.points[0]!.alpha, fig.points[fig.points.length - 1]!.alpha];
   const reference = [
-    ...[1 / 8, high].map((alpha) => ({ alpha, value: alpha ** 2 * fig.blocks.secondLayerNorm, series: 'α²·|||H₂₂|||₂ (slope +2)' })),
-    ...[low, 8].map((alpha) => ({ alpha, value: alpha ** -2 * fig.blocks.firstLayerNorm, series: 'α⁻²·|||H₁₁|||₂ (slope −2)' })),
+    ...[Math.max(low, 1 / 8), high].map((alpha) => ({ alpha, value: alpha ** 2 * fig.blocks.secondLayerNorm, series: 'α²·|||H₂₂|||₂ (slope +2)' })),
+    ...[low, Math.min(high, 8)].map((alpha) => ({ alpha, value: alpha ** -2 * fig.blocks.firstLayerNorm, series: 'α⁻²·|||H₁₁|||₂ (slope −2)' })),
   ];
   const y = logAxis('value', 'curvature at T_α θ (log scale)', [...data, ...reference].map((d) => d.value));
   return {

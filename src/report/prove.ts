@@ -49,6 +49,8 @@ export interface ProveOptions {
   conformanceRuns?: number;
   /** The theorem table (default: THEOREMS). */
   theorems?: readonly TheoremEntry[];
+  /** The α grid of the curvature and sharpness figures (default: 2^-8 … 2^8, half-octave and octave steps). */
+  figureAlphas?: number[];
   /** Extra sections, appended after the built-in ones. */
   extraSections?: (() => Promise<ExtraSection>)[];
 }
@@ -281,7 +283,11 @@ export async function prove(opts: ProveOptions): Promise<ProofReport> {
     const conformance = await conformanceMatrix(metrics, { runs, seed: opts.seed, log });
     log('figures: curvature and ε-sharpness against α, Figure 5');
     const minimum = figureMinimum(opts.seed);
-    const data: FigureData = { curvature: curvatureFigure(minimum), sharpness: sharpnessFigure(minimum), figure5: figure5Figure(minimum) };
+    const data: FigureData = {
+      curvature: curvatureFigure(minimum, opts.figureAlphas),
+      sharpness: sharpnessFigure(minimum, undefined, opts.figureAlphas),
+      figure5: figure5Figure(minimum),
+    };
     const svgs = {
       curvature: await renderSvg(curvatureSpec(data.curvature)),
       sharpness: await renderSvg(sharpnessSpec(data.sharpness)),

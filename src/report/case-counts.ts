@@ -14,6 +14,8 @@ export interface CaseCount {
   skips: number;
   /** fc.assert / fc.check calls. */
   properties: number;
+  /** Of those, the ones that found a counterexample (in a passing test: a negative control doing its job). */
+  counterexamples: number;
 }
 
 declare module 'vitest' {
@@ -33,12 +35,13 @@ if (!registry[INSTALLED]) {
       current.runs += details.numRuns;
       current.skips += details.numSkips;
       current.properties++;
+      if (details.failed) current.counterexamples++;
     },
   }));
 }
 
 beforeEach(() => {
-  current = { runs: 0, skips: 0, properties: 0 };
+  current = { runs: 0, skips: 0, properties: 0, counterexamples: 0 };
 });
 
 afterEach(({ task }) => {

@@ -21,7 +21,7 @@ function suite(failing: boolean): ProveOptions['runSuite'] {
     testResults: [{
       name,
       assertionResults: [
-        { ancestorTitles: ['Theorem 2: stand-in'], title: 'passes', status: 'passed', duration: 1, failureMessages: [], meta: { fastCheck: { runs: 400, skips: 3, properties: 1 } } },
+        { ancestorTitles: ['Theorem 2: stand-in'], title: 'passes', status: 'passed', duration: 1, failureMessages: [], meta: { fastCheck: { runs: 400, skips: 3, properties: 1, counterexamples: 0 } } },
         ...(failing ? [{ ancestorTitles: ['Theorem 2: stand-in'], title: 'fails', status: 'failed' as const, duration: 1, failureMessages: ['Property failed after 1 tests'] }] : []),
       ],
     }],

@@ -18,7 +18,7 @@ import {
   curvatureFigure, curvatureSpec, figure5Figure, figure5Spec, figureMinimum, sharpnessFigure, sharpnessSpec,
   type CurvatureFigure, type Figure5, type SharpnessFigure,
 } from './figures.js';
-import { theoremMarkdown, theoremSections, THEOREMS, type TheoremEntry, type TheoremSection } from './theorems.js';
+import { casesText, theoremMarkdown, theoremSections, THEOREMS, type TheoremEntry, type TheoremSection } from './theorems.js';
 import type { CaseCount } from './case-counts.js';
 
 /**
@@ -162,7 +162,7 @@ function checksMarkdown(s: ProofSummary): string[] {
     for (const c of f.claims) {
       out.push(`#### ${c.statement}`, '', '| check | cases | result | time |', '|---|---|---|---|');
       for (const k of c.checks) {
-        const cases = k.cases ? `${k.cases.runs}${k.cases.skips ? ` (+${k.cases.skips} discarded)` : ''}` : '—';
+        const cases = casesText(k.cases);
         out.push(`| ${k.title.replace(/\|/g, '\\|')} | ${cases} | ${k.status === 'passed' ? '✅ passed' : `❌ ${k.status}`} | ${(k.durationMs / 1000).toFixed(2)} s |`);
       }
       for (const k of c.checks.filter((k) => k.failure)) out.push('', `<details><summary>${k.title}: failure</summary>`, '', '```', k.failure!, '```', '</details>');

@@ -22,6 +22,7 @@ import { checkSharpnessClaim } from '../sharpness/check.js';
 import { checkFlatVolumeCertificate, flatVolumeCertificate } from '../sharpness/volume.js';
 import { hessianInEta, radial } from '../reparam/index.js';
 import type { ProofSummary } from './prove.js';
+import type { CaseCount } from './case-counts.js';
 
 type Net = Network<Fraction>;
 type Data = Dataset<Fraction> & { loss: 'mse' };
@@ -386,7 +387,7 @@ export interface TheoremCheck {
   title: string;
   status: string;
   /** fast-check cases run (and discarded by preconditions), when the check ran properties. */
-  cases?: { runs: number; skips: number; properties: number };
+  cases?: CaseCount;
 }
 
 export interface TheoremSection {
@@ -445,6 +446,13 @@ export function theoremSections(summary: ProofSummary, table: readonly TheoremEn
 
 const escape = (s: string) => s.replace(/\|/g, '\\|');
 
+/** "400 (+3 discarded)"; a negative control's count is the runs until its (intended) counterexample. */
+export function casesText(c: CaseCount | undefined): string {
+  if (!c) return '—';
+  const discarded = c.skips ? ` (+${c.skips} discarded)` : '';
+  return c.counterexamples ? `${c.runs}${discarded}, until the counterexample` : `${c.runs}${discarded}`;
+}
+
 export function theoremMarkdown(s: TheoremSection, runScale: number): string {
   const out = [
     `### ${s.title}`,
@@ -460,7 +468,7 @@ export function theoremMarkdown(s: TheoremSection, runScale: number): string {
   else {
     out.push('| property file › statement › check | cases | result |', '|---|---|---|');
     for (const c of s.checks) {
-      const cases = c.cases ? `${c.cases.runs}${c.cases.skips ? ` (+${c.cases.skips} discarded)` : ''}` : '—';
+      const cases = casesText(c.cases);
       out.push(`| \`${c.file}\` › ${escape(c.statement)} › ${escape(c.title)} | ${cases} | ${c.status === 'passed' ? '✅ passed' : `❌ ${c.status}`} |`);
     }
     out.push('');

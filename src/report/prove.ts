@@ -1,13 +1,37 @@
 /**
  * The main job: run the theorem suite (properties/) at report-grade run
- * counts with one recorded seed, and write a readable proof report. The
- * report directory is replaced whole or not at all.
+ * counts with one recorded seed, then — in process — the theorem sections
+ * with their exactly re-checked sample witnesses (theorems.ts), the
+ * conformance matrix of every registered metric (conformance.ts) and the
+ * figures (figures.ts), and write a readable proof report. The report
+ * directory is replaced whole or not at all.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
+import { loadRegistry, type Metric } from '../metrics/index.js';
+import { renderSvg } from './charts.js';
+import { conformanceMatrix, matrixMarkdown, matrixSpec, type ConformanceMatrix } from './conformance.js';
+import {
+  curvatureFigure, curvatureSpec, figure5Figure, figure5Spec, figureMinimum, sharpnessFigure, sharpnessSpec,
+  type CurvatureFigure, type Figure5, type SharpnessFigure,
+} from './figures.js';
+import { casesText, theoremMarkdown, theoremSections, THEOREMS, type TheoremEntry, type TheoremSection } from './theorems.js';
+import type { CaseCount } from './case-counts.js';
+
+/**
+ * An optional section appended to the report (e.g. an experiment): its
+ * Markdown (starting with a `## ` heading, which the contents list uses), its
+ * facts for summary.json, and SVG figures written to figures/NAME (link them
+ * from the Markdown as `figures/NAME`).
+ */
+export interface ExtraSection {
+  markdown: string;
+  json: unknown;
+  figures: { name: string; svg: string }[];
+}
 
 export interface ProveOptions {
   /** Every property's default case count is multiplied by this. */
@@ -17,6 +41,18 @@ export interface ProveOptions {
   /** Root of the flatcheck checkout (where properties/ lives). */
   root: string;
   log?: (line: string) => void;
+  /** Runs the property suite and returns vitest's JSON report (default: `vitest run properties` as a subprocess). */
+  runSuite?: (opts: ProveOptions, jsonPath: string) => Promise<VitestJson>;
+  /** The metrics of the conformance matrix (default: the registry, read at run time). */
+  metrics?: () => Promise<Metric[]>;
+  /** Cases per family in the conformance matrix (default: 30 × scale/4, at least 10). */
+  conformanceRuns?: number;
+  /** The theorem table (default: THEOREMS). */
+  theorems?: readonly TheoremEntry[];
+  /** The α grid of the curvature and sharpness figures (default: 2^-8 … 2^8, half-octave and octave steps). */
+  figureAlphas?: number[];
+  /** Extra sections, appended after the built-in ones. */
+  extraSections?: (() => Promise<ExtraSection>)[];
 }
 
 interface VitestAssertion {
@@ -25,8 +61,9 @@ interface VitestAssertion {
   status: 'passed' | 'failed' | 'skipped' | 'pending' | 'todo';
   duration: number | null;
   failureMessages: string[];
+  meta?: { fastCheck?: CaseCount };
 }
-interface VitestJson {
+export interface VitestJson {
   numPassedTests: number;
   numFailedTests: number;
   testResults: { name: string; assertionResults: VitestAssertion[] }[];
@@ -41,8 +78,24 @@ export interface ProofSummary {
   files: {
     file: string;
     source: string;
-    claims: { statement: string; checks: { title: string; status: string; durationMs: number; failure?: string }[] }[];
+    claims: { statement: string; checks: { title: string; status: string; durationMs: number; cases?: CaseCount; failure?: string }[] }[];
   }[];
+}
+
+export interface FigureData {
+  curvature: CurvatureFigure;
+  sharpness: SharpnessFigure;
+  figure5: Figure5;
+}
+
+/** Everything the report says, as summary.json holds it. */
+export interface ProofReport extends ProofSummary {
+  /** Every check passed, every witness certified, every declared metric claim held. */
+  ok: boolean;
+  theorems: TheoremSection[];
+  conformance: ConformanceMatrix;
+  figures: { files: Record<keyof FigureData | 'conformance', string>; data: FigureData };
+  extra: unknown[];
 }
 
 /** The opening comment of a property file: its source (paper, section, theorem). */
@@ -56,18 +109,25 @@ function sourceComment(path: string): string {
   return comment.join(' ').replace(/^Source: /, '');
 }
 
-function runSuite(opts: ProveOptions, jsonPath: string): VitestJson {
+/** `vitest run properties` in a subprocess (its own worker threads), reporting JSON to `jsonPath`. */
+export function runVitest(opts: ProveOptions, jsonPath: string): Promise<VitestJson> {
   // vitest's package.json exports no path to its bin: resolve the package root, then its declared bin.
   const packageJson = createRequire(import.meta.url).resolve('vitest/package.json');
   const vitest = join(dirname(packageJson), (JSON.parse(readFileSync(packageJson, 'utf8')) as { bin: { vitest: string } }).bin.vitest);
-  const result = spawnSync(process.execPath, [vitest, 'run', 'properties', '--coverage.enabled=false'], {
-    cwd: opts.root,
-    env: { ...process.env, FLATCHECK_RUNS_SCALE: String(opts.scale), FLATCHECK_SEED: String(opts.seed), FLATCHECK_VITEST_JSON: jsonPath },
-    stdio: ['ignore', 'ignore', 'pipe'],
-    encoding: 'utf8',
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [vitest, 'run', 'properties', '--coverage.enabled=false'], {
+      cwd: opts.root,
+      env: { ...process.env, FLATCHECK_RUNS_SCALE: String(opts.scale), FLATCHECK_SEED: String(opts.seed), FLATCHECK_VITEST_JSON: jsonPath },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-20_000)));
+    child.on('error', fail);
+    child.on('close', (status) => {
+      if (!existsSync(jsonPath)) fail(new Error(`the property suite did not report (exit ${status}):\n${stderr}`));
+      else done(JSON.parse(readFileSync(jsonPath, 'utf8')) as VitestJson);
+    });
   });
-  if (!existsSync(jsonPath)) throw new Error(`the property suite did not report (exit ${result.status}):\n${result.stderr}`);
-  return JSON.parse(readFileSync(jsonPath, 'utf8')) as VitestJson;
 }
 
 export function summarise(json: VitestJson, opts: Pick<ProveOptions, 'scale' | 'seed' | 'root'>): ProofSummary {
@@ -81,6 +141,7 @@ export function summarise(json: VitestJson, opts: Pick<ProveOptions, 'scale' | '
           title: a.title,
           status: a.status,
           durationMs: Math.round(a.duration ?? 0),
+          ...(a.meta?.fastCheck ? { cases: a.meta.fastCheck } : {}),
           ...(a.failureMessages.length ? { failure: a.failureMessages.join('\n').split('\n').slice(0, 12).join('\n') } : {}),
         });
       }
@@ -90,28 +151,94 @@ export function summarise(json: VitestJson, opts: Pick<ProveOptions, 'scale' | '
   return { format: 'flatcheck.report/v1', seed: opts.seed, runScale: opts.scale, passed: json.numPassedTests, failed: json.numFailedTests, files };
 }
 
-export function renderMarkdown(s: ProofSummary): string {
-  const out = [
-    '# flatcheck proof report',
-    '',
-    'Dinh, Pascanu, Bengio & Bengio, *Sharp Minima Can Generalize For Deep Nets* (ICML 2017), checked as executable properties.',
-    '',
-    `- Seed: \`${s.seed}\` (replay any line with \`FLATCHECK_SEED=${s.seed} FLATCHECK_RUNS_SCALE=${s.runScale} npx vitest run properties\`)`,
-    `- Cases per property: ${s.runScale}× each property's default count (set in its file; \`npm test\` runs 1×)`,
-    `- Checks: **${s.passed} passed, ${s.failed} failed**`,
-    '',
-  ];
+const anchor = (title: string) => title.toLowerCase().replace(/[^\p{L}\p{N} -]/gu, '').trim().replace(/ /g, '-');
+const FIGURE_FILES = { curvature: 'figures/curvature.svg', sharpness: 'figures/sharpness.svg', figure5: 'figures/figure5.svg', conformance: 'figures/conformance.svg' } as const;
+
+/** The appendix: every property file, statement and check, with its case count. */
+function checksMarkdown(s: ProofSummary): string[] {
+  const out: string[] = [];
   for (const f of s.files) {
-    out.push(`## \`${f.file}\``, '', `*Source:* ${f.source}`, '');
+    out.push(`### \`${f.file}\``, '', `*Source:* ${f.source}`, '');
     for (const c of f.claims) {
-      out.push(`### ${c.statement}`, '', '| check | result | time |', '|---|---|---|');
-      for (const k of c.checks) out.push(`| ${k.title.replace(/\|/g, '\\|')} | ${k.status === 'passed' ? '✅ passed' : `❌ ${k.status}`} | ${(k.durationMs / 1000).toFixed(2)} s |`);
+      out.push(`#### ${c.statement}`, '', '| check | cases | result | time |', '|---|---|---|---|');
+      for (const k of c.checks) {
+        const cases = casesText(k.cases);
+        out.push(`| ${k.title.replace(/\|/g, '\\|')} | ${cases} | ${k.status === 'passed' ? '✅ passed' : `❌ ${k.status}`} | ${(k.durationMs / 1000).toFixed(2)} s |`);
+      }
       for (const k of c.checks.filter((k) => k.failure)) out.push('', `<details><summary>${k.title}: failure</summary>`, '', '```', k.failure!, '```', '</details>');
       out.push('');
     }
   }
+  return out;
+}
+
+export function renderMarkdown(r: ProofReport, extra: readonly ExtraSection[] = []): string {
+  const witnesses = r.theorems.filter((t) => t.witness);
+  const extraTitles = extra.map((e, i) => /^## (.+)$/m.exec(e.markdown)?.[1] ?? `Extra section ${i + 1}`);
+  const c = r.conformance;
+  const out = [
+    '# flatcheck proof report',
+    '',
+    'Dinh, Pascanu, Bengio & Bengio, *Sharp Minima Can Generalize For Deep Nets* (ICML 2017), checked as executable properties: ' +
+      'every symmetry of a rectifier network leaves the function unchanged, yet moves its Hessian norm, ε-sharpness and flat volume as far as we like.',
+    '',
+    `- **Verdict: ${r.ok ? '✅ everything holds' : '❌ something failed (see below)'}**`,
+    `- Seed: \`${r.seed}\` (replay the suite with \`FLATCHECK_SEED=${r.seed} FLATCHECK_RUNS_SCALE=${r.runScale} npx vitest run properties\`, the whole report with \`npx flatcheck prove --seed ${r.seed} --scale ${r.runScale}\`)`,
+    `- Property checks: **${r.passed} passed, ${r.failed} failed**, at ${r.runScale}× each property's default case count (\`npm test\` runs 1×)`,
+    `- Sample witnesses re-checked exactly: **${witnesses.filter((t) => t.witness!.certified).length} of ${r.theorems.filter((t) => THEOREM_HAS_WITNESS(t)).length} certified**`,
+    `- Conformance matrix: ${c.rows.length} metrics × ${c.families.length} families, ${c.runs} cases per cell: **${c.claimsFailed === 0 ? 'every declared claim holds' : `${c.claimsFailed} declared claims failed`}**`,
+    '',
+    '## Contents',
+    '',
+    '1. [Theorems](#theorems)',
+    ...r.theorems.map((t) => `   - [${t.title}](#${anchor(t.title)}) ${t.ok ? '✅' : '❌'}`),
+    '2. [Figures](#figures)',
+    '3. [Conformance matrix](#conformance-matrix)',
+    ...extraTitles.map((t, i) => `${4 + i}. [${t}](#${anchor(t)})`),
+    `${4 + extra.length}. [Appendix: every property check](#appendix-every-property-check)`,
+    '',
+    '## Theorems',
+    '',
+    'Each result: its statement, its source, the property checks that cover it (with the fast-check cases they ran), and a sample witness computed on a small seeded network and re-checked from scratch in exact rational arithmetic.',
+    '',
+    ...r.theorems.map((t) => theoremMarkdown(t, r.runScale)),
+    '## Figures',
+    '',
+    `Drawn at a seeded teacher–student minimum (L = 0 and ∇L = 0 exactly): ${r.figures.data.curvature.network}. The plotted numbers are in \`summary.json\` under \`figures.data\`.`,
+    '',
+    '### The Hessian against α (Theorems 3–4)',
+    '',
+    'T_α θ = (α·W₁, W₂/α) computes the same function for every α > 0. Its Hessian H\' = D⁻¹HD⁻¹ scales the second layer\'s block by α² and the first\'s by α⁻²: on log–log axes the spectral norm and the trace follow slopes +2 and −2 (dashed: the asymptotes α²·|||H₂₂|||₂ and α⁻²·|||H₁₁|||₂ from the Hessian at α = 1).',
+    '',
+    `![Hessian spectral norm and trace against α](${FIGURE_FILES.curvature})`,
+    '',
+    '### ε-sharpness against α (Section 4.3)',
+    '',
+    `ε = ${r.figures.data.sharpness.epsilon}: the ball's ε-sharpness follows |||∇²L|||₂ε²/2(1+L) (dashed) and grows as α^±2; Keskar's box (×100, half-widths ε(|θ_i| + 1)) grows in both directions too. Every value is a lower bound: the loss at a feasible point found by projected gradient ascent.`,
+    '',
+    `![ε-sharpness against α](${FIGURE_FILES.sharpness})`,
+    '',
+    '### One minimum in two parametrisations (the paper\'s Figure 5)',
+    '',
+    `The loss along the top Hessian eigenvector v through the minimum θ*, plotted against t (θ = θ* + t·v) and against the coordinate of η = g⁻¹(θ) along v for two maps of the paper's Figure 5 form. Every point is the same loss value at the same network; only the coordinate changes. Curvature at the minimum along v: ${r.figures.data.figure5.curvature.toPrecision(4)} in θ, ${r.figures.data.figure5.maps.map((m) => `${m.curvature.toPrecision(4)} (${m.name})`).join(', ')} — b^(−2a) times the θ value.`,
+    '',
+    `![The same loss in θ and in two η parametrisations](${FIGURE_FILES.figure5})`,
+    '',
+    '## Conformance matrix',
+    '',
+    matrixMarkdown(c),
+    '',
+    `![Conformance matrix heat map](${FIGURE_FILES.conformance})`,
+    '',
+    ...extra.map((e) => `${e.markdown.trim()}\n`),
+    '## Appendix: every property check',
+    '',
+    ...checksMarkdown(r),
+  ];
   return out.join('\n');
 }
+
+const THEOREM_HAS_WITNESS = (t: TheoremSection) => t.witness !== undefined || t.witnessError !== undefined;
 
 /** Replaces `dir` with the files given, whole or not at all. */
 export function writeDirectoryAtomic(dir: string, files: Record<string, string>): void {
@@ -122,7 +249,10 @@ export function writeDirectoryAtomic(dir: string, files: Record<string, string>)
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging);
   try {
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(staging, name), text);
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(staging, name)), { recursive: true });
+      writeFileSync(join(staging, name), text);
+    }
     if (existsSync(target)) renameSync(target, previous);
     renameSync(staging, target);
     rmSync(previous, { recursive: true, force: true });
@@ -133,19 +263,53 @@ export function writeDirectoryAtomic(dir: string, files: Record<string, string>)
   }
 }
 
-export function prove(opts: ProveOptions): ProofSummary {
+/** 0 when the report holds (every check, witness and claim), 1 otherwise: the CLI's exit code. */
+export function exitCode(report: Pick<ProofReport, 'ok'>): number {
+  return report.ok ? 0 : 1;
+}
+
+export async function prove(opts: ProveOptions): Promise<ProofReport> {
   const log = opts.log ?? (() => {});
   const work = join(tmpdir(), `flatcheck-prove-${process.pid}`);
   mkdirSync(work, { recursive: true });
   try {
     log(`running the theorem suite: ${readdirSync(join(opts.root, 'properties')).filter((f) => f.endsWith('.prop.ts')).length} files, ${opts.scale}× the default cases, seed ${opts.seed}`);
-    const summary = summarise(runSuite(opts, join(work, 'vitest.json')), opts);
-    writeDirectoryAtomic(opts.outDir, {
-      'index.md': renderMarkdown(summary),
-      'summary.json': `${JSON.stringify(summary, null, 2)}\n`,
-    });
-    log(`wrote ${join(opts.outDir, 'index.md')}: ${summary.passed} passed, ${summary.failed} failed`);
-    return summary;
+    // The suite runs in a subprocess (its own worker threads) while the matrix and figures are computed here.
+    const suite = (opts.runSuite ?? runVitest)(opts, join(work, 'vitest.json'));
+    suite.catch(() => {}); // awaited below; this only keeps an early rejection from being reported as unhandled
+    const metrics = await (opts.metrics ?? loadRegistry)();
+    const runs = opts.conformanceRuns ?? Math.max(10, Math.round((30 * opts.scale) / 4));
+    log(`conformance matrix: ${metrics.length} metrics × 3 families, ${runs} cases each`);
+    const conformance = await conformanceMatrix(metrics, { runs, seed: opts.seed, log });
+    log('figures: curvature and ε-sharpness against α, Figure 5');
+    const minimum = figureMinimum(opts.seed);
+    const data: FigureData = {
+      curvature: curvatureFigure(minimum, opts.figureAlphas),
+      sharpness: sharpnessFigure(minimum, undefined, opts.figureAlphas),
+      figure5: figure5Figure(minimum),
+    };
+    const svgs = {
+      curvature: await renderSvg(curvatureSpec(data.curvature)),
+      sharpness: await renderSvg(sharpnessSpec(data.sharpness)),
+      figure5: await renderSvg(figure5Spec(data.figure5)),
+      conformance: await renderSvg(matrixSpec(conformance)),
+    };
+    const extra: ExtraSection[] = [];
+    for (const section of opts.extraSections ?? []) extra.push(await section());
+    const summary = summarise(await suite, opts);
+    log('theorem sections: sample witnesses, re-checked exactly');
+    const theorems = theoremSections(summary, opts.theorems ?? THEOREMS);
+    const ok = summary.failed === 0 && theorems.every((t) => t.ok) && conformance.claimsFailed === 0;
+    const report: ProofReport = { ...summary, ok, theorems, conformance, figures: { files: { ...FIGURE_FILES }, data }, extra: extra.map((e) => e.json) };
+    const files: Record<string, string> = {
+      'index.md': renderMarkdown(report, extra),
+      'summary.json': `${JSON.stringify(report, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`,
+    };
+    for (const [name, svg] of Object.entries(svgs)) files[FIGURE_FILES[name as keyof typeof svgs]] = svg;
+    for (const e of extra) for (const f of e.figures) files[`figures/${f.name}`] = f.svg;
+    writeDirectoryAtomic(opts.outDir, files);
+    log(`wrote ${join(opts.outDir, 'index.md')}: ${summary.passed} passed, ${summary.failed} failed; witnesses ${theorems.every((t) => t.ok) ? 'certified' : 'NOT all certified'}; claims ${conformance.claimsFailed === 0 ? 'hold' : `${conformance.claimsFailed} failed`}`);
+    return report;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 /** `flatcheck prove`: the theorem suite at report-grade run counts, written to report/. */
 import { fileURLToPath } from 'node:url';
-import { prove } from '../../report/prove.js';
+import { exitCode, prove } from '../../report/prove.js';
 import { optionalFlag, parseArgs, parseInteger } from '../args.js';
 import { InputError } from '../../field/errors.js';
 import type { CommandResult } from '../main.js';
@@ -16,7 +16,11 @@ export async function proveCommand(argv: string[]): Promise<CommandResult> {
   if (scale < 1) throw new InputError('--scale', scale, 'a positive integer');
   const seed = parseInteger(optionalFlag(args, 'seed') ?? String(DEFAULT_PROVE_SEED), '--seed');
   const root = fileURLToPath(new URL('../../../', import.meta.url));
-  const summary = prove({ scale, seed, outDir: optionalFlag(args, 'out') ?? 'report', root, log: (l) => process.stderr.write(`${l}\n`) });
-  const stdout = args.flags.has('json') ? JSON.stringify({ passed: summary.passed, failed: summary.failed, seed, scale }) : `${summary.passed} passed, ${summary.failed} failed`;
-  return { stdout, exitCode: summary.failed === 0 ? 0 : 1 };
+  const report = await prove({ scale, seed, outDir: optionalFlag(args, 'out') ?? 'report', root, log: (l) => process.stderr.write(`${l}\n`) });
+  const witnesses = report.theorems.filter((t) => !t.ok).length;
+  const counts = { passed: report.passed, failed: report.failed, theoremsFailing: witnesses, claimsFailed: report.conformance.claimsFailed };
+  const stdout = args.flags.has('json')
+    ? JSON.stringify({ ok: report.ok, ...counts, seed, scale })
+    : `${report.passed} passed, ${report.failed} failed; ${witnesses} theorem sections failing; ${report.conformance.claimsFailed} metric claims failed`;
+  return { stdout, exitCode: exitCode(report) };
 }

@@ -1,0 +1,85 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadRegistry } from '../metrics/index.js';
+import { exitCode, prove, type ProveOptions, type VitestJson } from './prove.js';
+import { THEOREMS } from './theorems.js';
+import brokenMetric from '../../fixtures/metrics/weight-decay.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'flatcheck-prove-test-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** A stand-in for the vitest subprocess: one file, one passing check (with its case count) and optionally a failing one. */
+function suite(failing: boolean): ProveOptions['runSuite'] {
+  const name = join(root, 'properties/flat-volume.prop.ts');
+  return async (): Promise<VitestJson> => ({
+    numPassedTests: 1,
+    numFailedTests: failing ? 1 : 0,
+    testResults: [{
+      name,
+      assertionResults: [
+        { ancestorTitles: ['Theorem 2: stand-in'], title: 'passes', status: 'passed', duration: 1, failureMessages: [], meta: { fastCheck: { runs: 400, skips: 3, properties: 1, counterexamples: 0 } } },
+        ...(failing ? [{ ancestorTitles: ['Theorem 2: stand-in'], title: 'fails', status: 'failed' as const, duration: 1, failureMessages: ['Property failed after 1 tests'] }] : []),
+      ],
+    }],
+  });
+}
+
+const base = async (dir: string, failing: boolean, broken: boolean): Promise<ProveOptions> => {
+  const loss = (await loadRegistry()).find((m) => m.id === 'loss')!;
+  return {
+    scale: 1, seed: 5, outDir: join(work, dir), root, runSuite: suite(failing),
+    metrics: async () => (broken ? [loss, brokenMetric] : [loss]), conformanceRuns: 4, figureAlphas: [0.5, 1, 2],
+  };
+};
+
+describe('prove', () => {
+  it('writes index.md, summary.json and the figures; a failing check makes it exit 1', async () => {
+    const opts = await base('failing-check', true, false);
+    const extra = { markdown: '## Stand-in experiment\n\nHello.', json: { hello: 1 }, figures: [{ name: 'extra.svg', svg: '<svg/>' }] };
+    const report = await prove({ ...opts, extraSections: [async () => extra] });
+    expect(report.ok).toBe(false);
+    expect(exitCode(report)).toBe(1);
+    const md = readFileSync(join(opts.outDir, 'index.md'), 'utf8');
+    expect(md).toContain('## Contents');
+    expect(md).toContain('❌ something failed');
+    for (const f of ['curvature', 'sharpness', 'figure5', 'conformance']) {
+      expect(md).toContain(`](figures/${f}.svg)`);
+      expect(readFileSync(join(opts.outDir, `figures/${f}.svg`), 'utf8').startsWith('<svg')).toBe(true);
+    }
+    // The theorem table meets the suite: Theorem 2 has its check, its case count and a certified witness.
+    const t2 = report.theorems.find((t) => t.id === 'theorem-2')!;
+    expect(t2).toMatchObject({ passed: 1, failed: 1, cases: 400, ok: false });
+    expect(t2.witness!.certified).toBe(true);
+    expect(md).toContain('| `properties/flat-volume.prop.ts` › Theorem 2: stand-in › passes | 400 (+3 discarded) | ✅ passed |');
+    // Extra sections: in the contents, the body, summary.json and figures/.
+    expect(md).toContain('[Stand-in experiment](#stand-in-experiment)');
+    expect(readFileSync(join(opts.outDir, 'figures/extra.svg'), 'utf8')).toBe('<svg/>');
+    const json = JSON.parse(readFileSync(join(opts.outDir, 'summary.json'), 'utf8'));
+    expect(json).toMatchObject({ format: 'flatcheck.report/v1', seed: 5, ok: false, failed: 1, extra: [{ hello: 1 }] });
+    expect(json.figures.data.curvature.points).toHaveLength(3);
+    expect(json.conformance.rows[0].metric).toBe('loss');
+  });
+
+  it('a failed metric claim (the negative control) makes it exit 1 even when every check passes', async () => {
+    const opts = await base('failing-claim', false, true);
+    const report = await prove(opts);
+    expect(report.failed).toBe(0);
+    expect(report.conformance.claimsFailed).toBe(1);
+    expect(exitCode(report)).toBe(1);
+    expect(readFileSync(join(opts.outDir, 'index.md'), 'utf8')).toContain('1 declared claims failed');
+  });
+
+  it('a passing suite with holding claims exits 0; a failed run leaves the previous report whole', async () => {
+    const opts = await base('passing', false, false);
+    const report = await prove({ ...opts, theorems: THEOREMS.filter((t) => t.id === 'theorem-2') });
+    expect(exitCode(report)).toBe(0);
+    const before = readFileSync(join(opts.outDir, 'index.md'), 'utf8');
+    await expect(prove({ ...opts, runSuite: async () => { throw new Error('the property suite did not report'); } })).rejects.toThrow('did not report');
+    expect(readFileSync(join(opts.outDir, 'index.md'), 'utf8')).toBe(before);
+    expect(existsSync(join(opts.outDir, 'figures/curvature.svg'))).toBe(true);
+  });
+});

@@ -374,7 +374,10 @@ export const THEOREMS: TheoremEntry[] = [
     title: 'Beyond the paper — the conformance table of known answers',
     statement: 'For every registered flatness metric, per symmetry family: invariant, not invariant, or unbounded — reproducing the table of THEORY.md §5 (see the conformance matrix below for every metric of the registry).',
     source: 'THEORY.md §5 (Dinh et al. 2017 for the curvature rows; Neyshabur et al. 2015; Kwon et al. 2021; Liang et al. 2019; Petzka et al. 2021)',
-    covers: [{ file: 'properties/conformance.prop.ts', describe: /./ }],
+    covers: [
+      { file: 'properties/conformance.prop.ts', describe: /./ },
+      { file: 'properties/conformance-sampled.prop.ts', describe: /./ },
+    ],
   },
 ];
 

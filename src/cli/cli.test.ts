@@ -191,6 +191,17 @@ describe('flatcheck check and flatcheck metrics', () => {
     expect(report.families['layer-scale'].counterexample.symmetry).toMatch(/^layer-scale/);
   });
 
+  it('reproduces rows of the §5 table on reference metric files, a Monte-Carlo one included (evaluated in the worker)', async () => {
+    const reference = (name: string) => join(import.meta.dirname, '../metrics/reference', name);
+    const verdicts = async (name: string) => {
+      const r = await run('check', reference(name), '--runs', '8', '--json');
+      expect(r.code, r.err).toBe(0);
+      return Object.values((JSON.parse(r.out) as { families: Record<string, { verdict: string }> }).families).map((f) => f.verdict);
+    };
+    expect(await verdicts('hessian-trace.ts')).toEqual(['unbounded', 'unbounded', 'invariant']);
+    expect(await verdicts('magnitude-pac-bayes-sigma.ts')).toEqual(['invariant', 'invariant', 'invariant']);
+  }, 120_000);
+
   it('a metric stuck in a synchronous loop is cut off in its worker: verdict error, and the next family still runs', async () => {
     const r = await run('check', fixture('sync-hang.mjs'), '--families', 'layer-scale,permutation', '--runs', '2', '--time-limit', '300', '--json');
     expect(r.code).toBe(1);

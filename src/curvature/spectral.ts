@@ -79,10 +79,15 @@ export function symmetricEigenvalues(H: readonly (readonly number[])[]): number[
   // Implicit QL on the tridiagonal (d, e), e shifted so e[i] couples d[i] and d[i + 1].
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
   e[n - 1] = 0;
+  // An off-diagonal entry is negligible relative to its neighbours, or to the whole matrix (zero blocks —
+  // dead units — have no neighbours to be relative to; dropping u·‖T‖ is within the backward error anyway).
+  let norm = 0;
+  for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(d[i]!) + Math.abs(e[i]!) + (i > 0 ? Math.abs(e[i - 1]!) : 0));
+  const negligible = (m: number) => Math.abs(e[m]!) <= Number.EPSILON * Math.max(Math.abs(d[m]!) + Math.abs(d[m + 1]!), norm * Number.EPSILON);
   for (let l = 0; l < n; l++) {
     for (let iteration = 0; ; iteration++) {
       let m = l;
-      while (m < n - 1 && Math.abs(e[m]!) > Number.EPSILON * (Math.abs(d[m]!) + Math.abs(d[m + 1]!))) m++;
+      while (m < n - 1 && !negligible(m)) m++;
       if (m === l) break;
       if (iteration >= 60) throw new Error(`symmetricEigenvalues: QL did not converge at eigenvalue ${l} of ${n}`);
       let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);

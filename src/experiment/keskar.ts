@@ -61,7 +61,7 @@ export const FULL_KESKAR: Required<Omit<KeskarOptions, 'data' | 'log' | 'short'>
   sizes: [[16], [16, 16]],
   smallBatch: 8,
   learningRate: 0.01,
-  maxEpochs: 300,
+  maxEpochs: 3000,
   patience: 20,
   minImprovement: 1e-4,
   testFraction: 0.2,

@@ -11,6 +11,7 @@ import { PROVE_USAGE, proveCommand } from './commands/prove.js';
 import { EVAL_USAGE, evalCommand } from './commands/eval.js';
 import { WITNESS_USAGE, witnessCommand } from './commands/witness.js';
 import { CHECK_USAGE, checkCommand, METRICS_USAGE, metricsCommand } from './commands/check.js';
+import { EXPERIMENT_USAGE, experimentCommand } from './commands/experiment.js';
 
 export interface CommandResult {
   stdout: string;
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   witness: { usage: WITNESS_USAGE, summary: 'a layer-scale α making the Hessian spectral norm (or ε-sharpness) ≥ M, certified exactly', run: witnessCommand },
   check: { usage: CHECK_USAGE, summary: 'the conformance battery on your metric module: invariant, not-invariant or unbounded per symmetry', run: checkCommand },
   metrics: { usage: METRICS_USAGE, summary: 'the registered flatness metrics and their claims', run: metricsCommand },
+  experiment: { usage: EXPERIMENT_USAGE, summary: "Keskar's small- vs large-batch sharpness on Iris (or --data), and its reversal by symmetries, proven exact", run: experimentCommand },
   prove: { usage: PROVE_USAGE, summary: 'run the theorem suite at report-grade counts and write report/', run: proveCommand },
 };
 

@@ -1,6 +1,6 @@
 /**
  * Float64 curvature from a dense Hessian or from Hessian-vector products
- * only: eigenvalues (cyclic Jacobi), power iteration, Lanczos with full
+ * only: eigenvalues (Householder + implicit QL), power iteration, Lanczos with full
  * reorthogonalisation, Hutchinson and Hutch++ trace estimates with standard
  * errors, Frobenius norm, per-block quantities and the scaled T·H·T.
  */
@@ -27,38 +27,102 @@ export function denseHvp(H: readonly (readonly number[])[]): Hvp {
   return (v) => H.map((row) => dot(row, v));
 }
 
-/** All eigenvalues of a symmetric matrix, descending (cyclic Jacobi: slow, simple, backward stable). */
+/**
+ * All eigenvalues of a symmetric matrix, descending: Householder reduction to
+ * tridiagonal form, then the implicit QL algorithm (Wilkinson shifts), as in
+ * EISPACK's tred1/tql1. Backward stable like Jacobi, and O(n³) with a small
+ * constant: 0.2 s for n = 403 where cyclic Jacobi took 30 s (measured).
+ */
 export function symmetricEigenvalues(H: readonly (readonly number[])[]): number[] {
   const n = H.length;
-  const A = H.map((row) => [...row]);
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += A[p]![q]! ** 2;
-    if (off === 0 || off < 1e-300) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = A[p]![q]!;
-        if (apq === 0) continue;
-        const theta = (A[q]![q]! - A[p]![p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = A[k]![p]!;
-          const akq = A[k]![q]!;
-          A[k]![p] = c * akp - s * akq;
-          A[k]![q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = A[p]![k]!;
-          const aqk = A[q]![k]!;
-          A[p]![k] = c * apk - s * aqk;
-          A[q]![k] = s * apk + c * aqk;
-        }
-      }
+  if (n === 0) return [];
+  const a = H.map((row) => Float64Array.from(row));
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  // Householder: row i is reflected onto its subdiagonal entry, using the lower triangle only.
+  for (let i = n - 1; i > 0; i--) {
+    const l = i - 1;
+    const ai = a[i]!;
+    let scale = 0;
+    for (let k = 0; k <= l; k++) scale += Math.abs(ai[k]!);
+    if (l === 0 || scale === 0) {
+      e[i] = ai[l]!;
+      continue;
+    }
+    let h = 0;
+    for (let k = 0; k <= l; k++) {
+      ai[k] = ai[k]! / scale;
+      h += ai[k]! * ai[k]!;
+    }
+    const f = ai[l]!;
+    const g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
+    e[i] = scale * g;
+    h -= f * g;
+    ai[l] = f - g;
+    let fSum = 0;
+    for (let j = 0; j <= l; j++) {
+      let gj = 0;
+      for (let k = 0; k <= j; k++) gj += a[j]![k]! * ai[k]!;
+      for (let k = j + 1; k <= l; k++) gj += a[k]![j]! * ai[k]!;
+      e[j] = gj / h;
+      fSum += e[j]! * ai[j]!;
+    }
+    const hh = fSum / (h + h);
+    for (let j = 0; j <= l; j++) {
+      const fj = ai[j]!;
+      const gj = (e[j] = e[j]! - hh * fj);
+      const aj = a[j]!;
+      for (let k = 0; k <= j; k++) aj[k] = aj[k]! - (fj * e[k]! + gj * ai[k]!);
     }
   }
-  return A.map((row, i) => row[i]!).sort((a, b) => b - a);
+  for (let i = 0; i < n; i++) d[i] = a[i]![i]!;
+  // Implicit QL on the tridiagonal (d, e), e shifted so e[i] couples d[i] and d[i + 1].
+  for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
+  e[n - 1] = 0;
+  // An off-diagonal entry is negligible below u·(|d_m| + |d_m+1|) or u·‖T‖, as in EISPACK's tql1: clusters
+  // far below ‖T‖ (dead units, layers scaled by 2^-t) carry rounding of order u‖T‖ from the rotations and
+  // cannot meet a purely relative test (measured: no convergence on a trained 4-16-16-3 Hessian).
+  // Dropping u‖T‖ is within the backward error of the Householder step anyway.
+  let norm = 0;
+  for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(d[i]!) + Math.abs(e[i]!) + (i > 0 ? Math.abs(e[i - 1]!) : 0));
+  const negligible = (m: number) => Math.abs(e[m]!) <= Number.EPSILON * Math.max(Math.abs(d[m]!) + Math.abs(d[m + 1]!), norm);
+  for (let l = 0; l < n; l++) {
+    for (let iteration = 0; ; iteration++) {
+      let m = l;
+      while (m < n - 1 && !negligible(m)) m++;
+      if (m === l) break;
+      if (iteration >= 60) throw new Error(`symmetricEigenvalues: QL did not converge at eigenvalue ${l} of ${n}`);
+      let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);
+      let r = Math.hypot(g, 1);
+      g = d[m]! - d[l]! + e[l]! / (g + (g >= 0 ? r : -r));
+      let s = 1;
+      let c = 1;
+      let p = 0;
+      let i = m - 1;
+      for (; i >= l; i--) {
+        const f = s * e[i]!;
+        const b = c * e[i]!;
+        e[i + 1] = r = Math.hypot(f, g);
+        if (r === 0) {
+          d[i + 1] = d[i + 1]! - p;
+          e[m] = 0;
+          break;
+        }
+        s = f / r;
+        c = g / r;
+        g = d[i + 1]! - p;
+        r = (d[i]! - g) * s + 2 * c * b;
+        p = s * r;
+        d[i + 1] = g + p;
+        g = c * r - b;
+      }
+      if (r === 0 && i >= l) continue;
+      d[l] = d[l]! - p;
+      e[l] = g;
+      e[m] = 0;
+    }
+  }
+  return Array.from(d).sort((x, y) => y - x);
 }
 
 /** |||H|||₂ = max |λ| of a symmetric matrix. */

@@ -10,7 +10,7 @@ import { powerOfTwo as pow2, rationalField as Q } from '../field/rational.js';
 import { sameOutputs as sameFunction } from '../network/forward.js';
 import { shapeOf, type Dataset, type Network } from '../network/types.js';
 import { lossGradient, lossHessian } from '../autodiff/derivatives.js';
-import { applySymmetry, symmetryMap, transformHessian, type Symmetry } from '../symmetry/index.js';
+import { applySymmetry, symmetryMap, transformHessian } from '../symmetry/index.js';
 import { countEigenvaluesAbove, symmetricRank, trace } from './exact.js';
 import { InputError } from '../field/errors.js';
 

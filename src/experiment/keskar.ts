@@ -18,8 +18,9 @@ import { networkToJson } from '../network/json.js';
 import type { Network } from '../network/types.js';
 import { initTensorBackend } from '../tensor/backend.js';
 import { renderSvg, type VegaLiteSpec } from '../report/charts.js';
+import type { ExtraSection } from '../report/prove.js';
 import type { Metric } from '../metrics/contract.js';
-import { irisDatasetJson, splitDataset, type Classification, type Split } from './data.js';
+import { irisDatasetJson, splitDataset, type Split } from './data.js';
 import { trainNetwork, type TrainedNetwork } from './train.js';
 import {
   evaluateMetric, hessianMeasures, invariantMetrics, invariantTolerance, measureNetwork, MEASURE_IDS, MEASURE_TITLES, type Measurements, type MeasureId, type MeasureSettings,
@@ -366,4 +367,12 @@ async function renderFigures(rows: NetworkRow[]): Promise<{ name: string; svg: s
     { name: 'sharpness.svg', svg: await renderSvg(sharpness) },
     { name: 'spectrum.svg', svg: await renderSvg(spectrum) },
   ];
+}
+
+/** The short run as a section of the proof report: headings one level down, figures embedded. */
+export async function keskarReportSection(): Promise<ExtraSection> {
+  const r = await runKeskarExperiment({ short: true });
+  const figures = r.figures.map((f) => ({ name: `keskar-${f.name}`, svg: f.svg }));
+  const markdown = [r.markdown.replace(/^(#+) /gm, '#$1 '), '', ...figures.map((f) => `![${f.name}](figures/${f.name})`), ''].join('\n');
+  return { markdown, json: r.json, figures, ok: r.ok };
 }

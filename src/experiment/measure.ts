@@ -8,14 +8,13 @@
  * invariant metrics, with a tolerance derived as the conformance battery does.
  */
 import { float64Field, FLOAT64_UNIT_ROUNDOFF as u } from '../field/float64.js';
-import { Rng } from '../field/random.js';
-import { flatten, parameterCount, unflatten } from '../network/flat.js';
-import { shapeOf, type Network } from '../network/types.js';
+import { flatten } from '../network/flat.js';
+import type { Network } from '../network/types.js';
 import { lossHessian } from '../autodiff/derivatives.js';
 import { denseHvp, denseTrace, powerIteration, symmetricEigenvalues } from '../curvature/spectral.js';
 import { float64Oracle, maximiseSharpness, maximiseSharpnessQuasiNewton, randomSubspace, type SharpnessRegion } from '../sharpness/index.js';
 import { floatSymmetryPerturbation, type Symmetry } from '../symmetry/index.js';
-import { loadRegistry, metricContext, type Family, type Metric } from '../metrics/index.js';
+import { inProcess, loadRegistry, perturbationAllowance, roundingAllowance, type Family, type Metric } from '../metrics/index.js';
 import type { Classification } from './data.js';
 
 export type MeasureId = 'keskar-full-1e-3' | 'keskar-full-5e-4' | 'keskar-subspace-1e-3' | 'keskar-subspace-5e-4' | 'hessian-spectral-norm' | 'hessian-trace';
@@ -102,32 +101,21 @@ export async function invariantMetrics(): Promise<Metric[]> {
 }
 
 export async function evaluateMetric(metric: Metric, net: Network<number>, train: Classification): Promise<number> {
-  const ctx = await metricContext(net, train, 0);
-  try {
-    return await metric.evaluate(ctx);
-  } finally {
-    ctx.dispose();
-  }
+  return (await inProcess(metric)(net, train)).value;
 }
 
 /**
- * The allowance for m(Sθ) vs m(θ), derived as in the conformance battery
- * (src/metrics/battery.ts): the metric's measured response to a relative
- * perturbation of every weight by ±ρ (ρ = the symmetry's float rounding,
- * seeded signs), four times, plus the dense-eigensolver backward error
- * 10·P^2.5·u relative to |m(θ)| + |m(Sθ)|. The response depends on ρ only,
- * so it is measured once per metric, network and ρ.
+ * The allowance for m(Sθ) vs m(θ), as in the conformance battery: its
+ * rounding allowance plus the metric's measured response to the symmetry's
+ * own float rounding ρ. The response depends on ρ only, so it is measured
+ * once per metric, network and ρ.
  */
 export async function invariantTolerance(metric: Metric, net: Network<number>, train: Classification, sym: Symmetry, before: number, after: number): Promise<number> {
   const rho = floatSymmetryPerturbation(sym, net.layers.length, u);
   const responses = (responseCache.get(net) ?? responseCache.set(net, new Map()).get(net))!;
   const key = `${metric.id} ${rho}`;
-  if (!responses.has(key)) {
-    const rng = new Rng(7);
-    const perturbed = unflatten(net, flatten(net).map((t) => t * (1 + rho * rng.rademacher())));
-    responses.set(key, Math.abs((await evaluateMetric(metric, perturbed, train)) - before));
-  }
-  return 4 * responses.get(key)! + 10 * parameterCount(shapeOf(net)) ** 2.5 * u * (Math.abs(before) + Math.abs(after));
+  if (!responses.has(key)) responses.set(key, await perturbationAllowance(inProcess(metric), { net, data: train, sym }, before));
+  return responses.get(key)! + roundingAllowance(net, before, after);
 }
 
 const responseCache = new WeakMap<Network<number>, Map<string, number>>();

@@ -80,7 +80,7 @@ interface Evaluation {
 }
 
 /** One evaluation of the metric under test, on a network, data and ctx.random seed. */
-type Evaluate = (net: Network<number>, data: Dataset<number>, seed?: number) => Promise<Evaluation>;
+export type Evaluate = (net: Network<number>, data: Dataset<number>, seed?: number) => Promise<Evaluation>;
 
 function checkedValue(value: unknown): number {
   if (typeof value !== 'number' || Number.isNaN(value)) throw new MetricFailure(`returned ${String(value)}, not a number`);
@@ -88,7 +88,7 @@ function checkedValue(value: unknown): number {
 }
 
 /** In this thread: an asynchronous metric is timed out; a synchronous loop cannot be interrupted here. */
-function inProcess(metric: Metric, timeLimitMs: number): Evaluate {
+export function inProcess(metric: Metric, timeLimitMs = 10_000): Evaluate {
   return async (net, data, seed = 1) => {
     const ctx = await metricContext(net, data, seed);
     let timer: NodeJS.Timeout | undefined;
@@ -136,7 +136,7 @@ const SAMPLING_Z = 7;
  * eigensolvers on P×P matrices, 10P²u‖H‖_F ≤ 10P^2.5·u·|||H|||₂, relative to
  * |m(θ)| + |m(Sθ)| (sums over P terms, γ_P, are well inside it).
  */
-function roundingAllowance(net: Network<number>, before: number, after: number): number {
+export function roundingAllowance(net: Network<number>, before: number, after: number): number {
   return 10 * parameterCount(shapeOf(net)) ** 2.5 * u * (Math.abs(before) + Math.abs(after));
 }
 
@@ -146,7 +146,7 @@ function roundingAllowance(net: Network<number>, before: number, after: number):
  * measured directly (every entry moved by ±ρ relative, seeded signs), ×4
  * for both sides and both signs.
  */
-async function perturbationAllowance(run: Evaluate, c: { net: Network<number>; data: Dataset<number>; sym: Symmetry }, before: number): Promise<number> {
+export async function perturbationAllowance(run: Evaluate, c: { net: Network<number>; data: Dataset<number>; sym: Symmetry }, before: number): Promise<number> {
   const rho = floatSymmetryPerturbation(c.sym, c.net.layers.length, u);
   const rng = new Rng(7);
   const perturbed = unflatten(c.net, flatten(c.net).map((t) => t * (1 + rho * rng.rademacher())));

@@ -39,7 +39,7 @@ const base = async (dir: string, failing: boolean, broken: boolean): Promise<Pro
 describe('prove', () => {
   it('writes index.md, summary.json and the figures; a failing check makes it exit 1', async () => {
     const opts = await base('failing-check', true, false);
-    const extra = { markdown: '## Stand-in experiment\n\nHello.', json: { hello: 1 }, figures: [{ name: 'extra.svg', svg: '<svg/>' }] };
+    const extra = { markdown: '## Stand-in experiment\n\nHello.', json: { hello: 1 }, figures: [{ name: 'extra.svg', svg: '<svg/>' }], ok: true };
     const report = await prove({ ...opts, extraSections: [async () => extra] });
     expect(report.ok).toBe(false);
     expect(exitCode(report)).toBe(1);
@@ -62,6 +62,14 @@ describe('prove', () => {
     expect(json).toMatchObject({ format: 'flatcheck.report/v1', seed: 5, ok: false, failed: 1, extra: [{ hello: 1 }] });
     expect(json.figures.data.curvature.points).toHaveLength(3);
     expect(json.conformance.rows[0].metric).toBe('loss');
+  });
+
+  it('a failing extra section makes it exit 1 even when every check passes', async () => {
+    const opts = await base('failing-extra', false, false);
+    const report = await prove({ ...opts, extraSections: [async () => ({ markdown: '## Broken experiment', json: {}, figures: [], ok: false })] });
+    expect(report.failed).toBe(0);
+    expect(report.ok).toBe(false);
+    expect(exitCode(report)).toBe(1);
   });
 
   it('a failed metric claim (the negative control) makes it exit 1 even when every check passes', async () => {

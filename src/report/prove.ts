@@ -31,6 +31,8 @@ export interface ExtraSection {
   markdown: string;
   json: unknown;
   figures: { name: string; svg: string }[];
+  /** Whether what the section checks holds (the report's verdict and exit code include it). */
+  ok: boolean;
 }
 
 export interface ProveOptions {
@@ -299,7 +301,7 @@ export async function prove(opts: ProveOptions): Promise<ProofReport> {
     const summary = summarise(await suite, opts);
     log('theorem sections: sample witnesses, re-checked exactly');
     const theorems = theoremSections(summary, opts.theorems ?? THEOREMS);
-    const ok = summary.failed === 0 && theorems.every((t) => t.ok) && conformance.claimsFailed === 0;
+    const ok = summary.failed === 0 && theorems.every((t) => t.ok) && conformance.claimsFailed === 0 && extra.every((e) => e.ok);
     const report: ProofReport = { ...summary, ok, theorems, conformance, figures: { files: { ...FIGURE_FILES }, data }, extra: extra.map((e) => e.json) };
     const files: Record<string, string> = {
       'index.md': renderMarkdown(report, extra),

@@ -1,6 +1,7 @@
 /** `flatcheck prove`: the theorem suite at report-grade run counts, written to report/. */
 import { fileURLToPath } from 'node:url';
 import { exitCode, prove } from '../../report/prove.js';
+import { keskarReportSection } from '../../experiment/keskar.js';
 import { optionalFlag, parseArgs, parseInteger } from '../args.js';
 import { InputError } from '../../field/errors.js';
 import type { CommandResult } from '../main.js';
@@ -16,7 +17,13 @@ export async function proveCommand(argv: string[]): Promise<CommandResult> {
   if (scale < 1) throw new InputError('--scale', scale, 'a positive integer');
   const seed = parseInteger(optionalFlag(args, 'seed') ?? String(DEFAULT_PROVE_SEED), '--seed');
   const root = fileURLToPath(new URL('../../../', import.meta.url));
-  const report = await prove({ scale, seed, outDir: optionalFlag(args, 'out') ?? 'report', root, log: (l) => process.stderr.write(`${l}\n`) });
+  const log = (l: string) => process.stderr.write(`${l}\n`);
+  // The Iris experiment's short run (one pair) as the report's last section; the full run is `flatcheck experiment keskar`.
+  const keskar = async () => {
+    log('Keskar experiment on Iris (short run: one pair)');
+    return keskarReportSection();
+  };
+  const report = await prove({ scale, seed, outDir: optionalFlag(args, 'out') ?? 'report', root, log, extraSections: [keskar] });
   const witnesses = report.theorems.filter((t) => !t.ok).length;
   const counts = { passed: report.passed, failed: report.failed, theoremsFailing: witnesses, claimsFailed: report.conformance.claimsFailed };
   const stdout = args.flags.has('json')

@@ -115,7 +115,7 @@ export async function invariantTolerance(metric: Metric, net: Network<number>, t
   const responses = (responseCache.get(net) ?? responseCache.set(net, new Map()).get(net))!;
   const key = `${metric.id} ${rho}`;
   if (!responses.has(key)) responses.set(key, await perturbationAllowance(inProcess(metric), { net, data: train, sym }, before));
-  return responses.get(key)! + roundingAllowance(net, before, after);
+  return responses.get(key)! + roundingAllowance(net, train, before, after);
 }
 
 const responseCache = new WeakMap<Network<number>, Map<string, number>>();

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { float64Field, FLOAT64_UNIT_ROUNDOFF as u } from '../field/float64.js';
 import { Rng } from '../field/random.js';
 import { networkToJson, datasetToJson } from '../network/index.js';
+import { loss } from '../network/forward.js';
 import { flatten, parameterCount, unflatten } from '../network/flat.js';
 import { shapeOf, type Dataset, type Network, type ScalarNetwork } from '../network/types.js';
 import { applySymmetry, describeSymmetry, floatSymmetryPerturbation, type Symmetry } from '../symmetry/index.js';
@@ -123,42 +124,49 @@ function inWorker(isolated: IsolatedMetric, timeLimitMs: number): Evaluate {
 
 /**
  * A random metric (one that draws from ctx.random) is an estimator: it is
- * compared on the means of SAMPLING_SEEDS estimates at θ and at Sθ. For
- * Gaussian estimates the difference of means over its standard error is
- * t-distributed with about 14 degrees of freedom, and P(|t₁₄| > 7) < 1e-5.
+ * compared on SAMPLING_SEEDS paired estimates, D_s = m_s(Sθ) − m_s(θ) with
+ * the same seed s on both sides (pairing removes the noise the two share).
+ * For Gaussian estimates mean(D)/(sd(D)/√8) is t-distributed with 7 degrees
+ * of freedom, and P(|t₇| > 12) ≈ 6e-6.
  */
 const SAMPLING_SEEDS = 8;
-const SAMPLING_Z = 7;
+const SAMPLING_Z = 12;
 
 /**
  * The metric's own rounding, which a permutation exercises by reordering
  * sums and rotations: the backward-error allowance of dense symmetric
  * eigensolvers on P×P matrices, 10P²u‖H‖_F ≤ 10P^2.5·u·|||H|||₂, relative to
- * |m(θ)| + |m(Sθ)| (sums over P terms, γ_P, are well inside it).
+ * the size of what the metric is computed from — its values and the loss
+ * L(θ), since a sharpness is a difference of losses and carries the loss's
+ * rounding, not its own size's (sums over P terms, γ_P, are well inside it).
  */
-export function roundingAllowance(net: Network<number>, before: number, after: number): number {
-  return 10 * parameterCount(shapeOf(net)) ** 2.5 * u * (Math.abs(before) + Math.abs(after));
+export function roundingAllowance(net: Network<number>, data: Dataset<number>, before: number, after: number): number {
+  return 10 * parameterCount(shapeOf(net)) ** 2.5 * u * (Math.abs(before) + Math.abs(after) + 2 * Math.abs(loss(float64Field, net, data)));
 }
 
 /**
  * Sθ is computed in floats, so each entry carries a relative error up to
- * ρ = floatSymmetryPerturbation: the metric's response to such an error is
- * measured directly (every entry moved by ±ρ relative, seeded signs), ×4
- * for both sides and both signs.
+ * ρ = floatSymmetryPerturbation (0 for a permutation, which is exact): the
+ * metric's response to such an error is measured directly (every entry moved
+ * by ±ρ relative, seeded signs), ×4 for both sides and both signs.
  */
 export async function perturbationAllowance(run: Evaluate, c: { net: Network<number>; data: Dataset<number>; sym: Symmetry }, before: number): Promise<number> {
+  if (c.sym.kind === 'permutation') return 0;
   const rho = floatSymmetryPerturbation(c.sym, c.net.layers.length, u);
   const rng = new Rng(7);
   const perturbed = unflatten(c.net, flatten(c.net).map((t) => t * (1 + rho * rng.rademacher())));
   return 4 * Math.abs((await run(perturbed, c.data)).value - before);
 }
 
-/** Mean and variance of the estimates for seeds 1…SAMPLING_SEEDS (seed 1's already known). */
-async function estimates(run: Evaluate, net: Network<number>, data: Dataset<number>, first: number) {
-  const values = [first];
-  for (let seed = 2; seed <= SAMPLING_SEEDS; seed++) values.push((await run(net, data, seed)).value);
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  return { mean, variance: values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1) };
+/** Paired estimates at θ and Sθ for seeds 1…SAMPLING_SEEDS (seed 1's already known): means and the standard error of their difference. */
+async function pairedEstimates(run: Evaluate, c: { net: Network<number>; transformed: Network<number>; data: Dataset<number> }, first: [number, number]) {
+  const pairs = [first];
+  for (let seed = 2; seed <= SAMPLING_SEEDS; seed++) pairs.push([(await run(c.net, c.data, seed)).value, (await run(c.transformed, c.data, seed)).value]);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const differences = pairs.map(([b, a]) => a - b);
+  const d = mean(differences);
+  const sd = Math.sqrt(differences.reduce((acc, x) => acc + (x - d) ** 2, 0) / (SAMPLING_SEEDS - 1));
+  return { before: mean(pairs.map(([b]) => b)), after: mean(pairs.map(([, a]) => a)), standardError: sd / Math.sqrt(SAMPLING_SEEDS) };
 }
 
 type CaseValue = [ScalarNetwork, RawDataset, RawSymmetry];
@@ -172,15 +180,16 @@ const caseArbitrary = (family: Family): fc.Arbitrary<CaseValue> =>
 
 /**
  * One-parameter paths t ↦ S_t through the family: layer-scale with
- * α_a = 2^t, α_b = 2^-t for every ordered pair of layers; neuron-scale with
- * c_j = 2^t on each hidden unit j. A metric is unbounded when some path
- * multiplies it by 1e6 or more within |t| ≤ 40 (from 0, any growth counts).
+ * α_a = 2^t, α_b = 2^-t for every pair of layers a < b (t of both signs
+ * covers b, a); neuron-scale with c_j = 2^t on each hidden unit j. A metric
+ * is unbounded when, on some path, |m| reaches 1e6 × max(|m(θ)|, the case's
+ * tolerance) somewhere on the grid |t| ≤ 40.
  */
 function paths(family: Family, net: Network<number>): ((t: number) => Symmetry)[] {
   const K = net.layers.length;
   const out: ((t: number) => Symmetry)[] = [];
   if (family === 'layer-scale') {
-    for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) if (a !== b) out.push((t) => ({ kind: 'layer-scale', alphas: Array.from({ length: K }, (_, k) => (k === a ? 2 ** t : k === b ? 2 ** -t : 1)) }));
+    for (let a = 0; a < K; a++) for (let b = a + 1; b < K; b++) out.push((t) => ({ kind: 'layer-scale', alphas: Array.from({ length: K }, (_, k) => (k === a ? 2 ** t : k === b ? 2 ** -t : 1)) }));
   } else {
     net.layers.slice(0, -1).forEach((layer, h) =>
       layer.weights.forEach((_, j) => out.push((t) => ({ kind: 'neuron-scale', layer: h + 1, scales: layer.weights.map((__, i) => (i === j ? 2 ** t : 1)) }))),
@@ -189,17 +198,28 @@ function paths(family: Family, net: Network<number>): ((t: number) => Symmetry)[
   return out;
 }
 
-async function growthPath(run: Evaluate, family: Family, net: Network<number>, data: Dataset<number>, before: number) {
-  const at = async (path: (t: number) => Symmetry, t: number) => (await run(applySymmetry(float64Field, net, path(t)), data)).value;
-  const candidates = paths(family, net);
-  let best = { path: candidates[0]!, size: -1 };
-  for (const path of candidates) {
-    const size = Math.max(Math.abs(await at(path, 40)), Math.abs(await at(path, -40)));
-    if (size > best.size) best = { path, size };
+const PATH_GRID = [-40, -32, -24, -16, -8, 0, 8, 16, 24, 32, 40];
+
+/** The path along which |m| grows most; a point where the metric fails (throws, NaN, a kink, a time-out) is left out. */
+async function growthPath(run: Evaluate, family: Family, net: Network<number>, data: Dataset<number>, scale: number) {
+  const along = async (path: (t: number) => Symmetry) => {
+    const values: { t: number; value: number }[] = [];
+    for (const t of PATH_GRID) {
+      try {
+        values.push({ t, value: (await run(applySymmetry(float64Field, net, path(t)), data)).value });
+      } catch (e) {
+        if (!(e instanceof MetricFailure || e instanceof KinkError)) throw e;
+      }
+    }
+    return values;
+  };
+  let best = { values: [] as { t: number; value: number }[], size: -1 };
+  for (const path of paths(family, net)) {
+    const values = await along(path);
+    const size = Math.max(-1, ...values.map((v) => Math.abs(v.value)));
+    if (size > best.size) best = { values, size };
   }
-  const values: { t: number; value: number }[] = [];
-  for (let t = -40; t <= 40; t += 8) values.push({ t, value: await at(best.path, t) });
-  return { values, unbounded: best.size > 0 && best.size >= 1e6 * Math.abs(before) };
+  return { values: best.values, unbounded: best.size >= 1e6 * scale && best.size > 0 };
 }
 
 const isIdentity = (sym: Symmetry) => sym.kind === 'permutation' && sym.perm.every((p, i) => p === i);
@@ -215,15 +235,13 @@ async function assess(run: Evaluate, [raw, rawData, rawSym]: CaseValue) {
   const first = await run(c.net, c.data);
   const firstAfter = (await run(c.transformed, c.data)).value;
   const covered = (before: number, after: number, allowed: number) => ({ c, before, after, tolerance: allowed, holds: Math.abs(after - before) <= allowed });
-  let allowed = roundingAllowance(c.net, first.value, firstAfter);
+  let allowed = roundingAllowance(c.net, c.data, first.value, firstAfter);
   if (Math.abs(firstAfter - first.value) <= allowed) return covered(first.value, firstAfter, allowed);
   const perturbation = await perturbationAllowance(run, c, first.value);
   allowed += perturbation;
   if (!first.usedRandom || Math.abs(firstAfter - first.value) <= allowed) return covered(first.value, firstAfter, allowed);
-  const before = await estimates(run, c.net, c.data, first.value);
-  const after = await estimates(run, c.transformed, c.data, firstAfter);
-  const standardError = Math.sqrt((before.variance + after.variance) / SAMPLING_SEEDS);
-  return covered(before.mean, after.mean, roundingAllowance(c.net, before.mean, after.mean) + perturbation + SAMPLING_Z * standardError);
+  const paired = await pairedEstimates(run, c, [first.value, firstAfter]);
+  return covered(paired.before, paired.after, roundingAllowance(c.net, c.data, paired.before, paired.after) + perturbation + SAMPLING_Z * paired.standardError);
 }
 
 async function checkFamily(run: Evaluate, family: Family, runs: number, seed: number, onProgress: BatteryOptions['onProgress']): Promise<FamilyReport> {
@@ -259,7 +277,7 @@ async function checkFamily(run: Evaluate, family: Family, runs: number, seed: nu
     tolerance: allowed,
   };
   if (family === 'permutation') return { verdict: 'not-invariant', runs: details.numRuns, seed, counterexample };
-  const { values, unbounded } = await growthPath(run, family, net, data, before);
+  const { values, unbounded } = await growthPath(run, family, net, data, Math.max(Math.abs(before), allowed));
   return { verdict: unbounded ? 'unbounded' : 'not-invariant', runs: details.numRuns, seed, counterexample, path: values };
 }
 

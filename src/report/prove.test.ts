@@ -64,6 +64,18 @@ describe('prove', () => {
     expect(json.conformance.rows[0].metric).toBe('loss');
   });
 
+  it('a property file that fails to load counts as a failure, though it has no failing assertion', async () => {
+    const opts = await base('unloaded-file', false, false);
+    const passing = opts.runSuite!;
+    const withBrokenFile: ProveOptions['runSuite'] = async (...args) => {
+      const json = await passing(...args);
+      return { ...json, testResults: [...json.testResults, { name: join(root, 'properties/loaders.prop.ts'), status: 'failed', assertionResults: [] }] };
+    };
+    const report = await prove({ ...opts, runSuite: withBrokenFile });
+    expect(report.failed).toBe(1);
+    expect(exitCode(report)).toBe(1);
+  });
+
   it('a failing extra section makes it exit 1 even when every check passes', async () => {
     const opts = await base('failing-extra', false, false);
     const report = await prove({ ...opts, extraSections: [async () => ({ markdown: '## Broken experiment', json: {}, figures: [], ok: false })] });

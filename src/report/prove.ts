@@ -44,7 +44,7 @@ export interface ProveOptions {
   root: string;
   log?: (line: string) => void;
   /** Runs the property suite and returns vitest's JSON report (default: `vitest run properties` as a subprocess). */
-  runSuite?: (opts: ProveOptions, jsonPath: string) => Promise<VitestJson>;
+  runSuite?: (opts: ProveOptions, jsonPath: string, signal: AbortSignal) => Promise<VitestJson>;
   /** The metrics of the conformance matrix (default: the registry, read at run time). */
   metrics?: () => Promise<Metric[]>;
   /** Cases per family in the conformance matrix (default: 30 × scale/4, at least 10). */
@@ -68,7 +68,7 @@ interface VitestAssertion {
 export interface VitestJson {
   numPassedTests: number;
   numFailedTests: number;
-  testResults: { name: string; assertionResults: VitestAssertion[] }[];
+  testResults: { name: string; status?: string; assertionResults: VitestAssertion[] }[];
 }
 
 export interface ProofSummary {
@@ -112,7 +112,7 @@ function sourceComment(path: string): string {
 }
 
 /** `vitest run properties` in a subprocess (its own worker threads), reporting JSON to `jsonPath`. */
-export function runVitest(opts: ProveOptions, jsonPath: string): Promise<VitestJson> {
+export function runVitest(opts: ProveOptions, jsonPath: string, signal?: AbortSignal): Promise<VitestJson> {
   // vitest's package.json exports no path to its bin: resolve the package root, then its declared bin.
   const packageJson = createRequire(import.meta.url).resolve('vitest/package.json');
   const vitest = join(dirname(packageJson), (JSON.parse(readFileSync(packageJson, 'utf8')) as { bin: { vitest: string } }).bin.vitest);
@@ -121,6 +121,7 @@ export function runVitest(opts: ProveOptions, jsonPath: string): Promise<VitestJ
       cwd: opts.root,
       env: { ...process.env, FLATCHECK_RUNS_SCALE: String(opts.scale), FLATCHECK_SEED: String(opts.seed), FLATCHECK_VITEST_JSON: jsonPath },
       stdio: ['ignore', 'ignore', 'pipe'],
+      ...(signal ? { signal } : {}),
     });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-20_000)));
@@ -150,7 +151,9 @@ export function summarise(json: VitestJson, opts: Pick<ProveOptions, 'scale' | '
       return { file: relative(opts.root, file.name), source: sourceComment(file.name), claims: [...claims.values()] };
     })
     .sort((a, b) => a.file.localeCompare(b.file));
-  return { format: 'flatcheck.report/v1', seed: opts.seed, runScale: opts.scale, passed: json.numPassedTests, failed: json.numFailedTests, files };
+  // A property file that fails to load has no assertions to fail: count it as a failure (as .ci/summary.mjs does).
+  const unloaded = json.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  return { format: 'flatcheck.report/v1', seed: opts.seed, runScale: opts.scale, passed: json.numPassedTests, failed: json.numFailedTests + unloaded, files };
 }
 
 const anchor = (title: string) => title.toLowerCase().replace(/[^\p{L}\p{N} -]/gu, '').trim().replace(/ /g, '-');
@@ -274,10 +277,12 @@ export async function prove(opts: ProveOptions): Promise<ProofReport> {
   const log = opts.log ?? (() => {});
   const work = join(tmpdir(), `flatcheck-prove-${process.pid}`);
   mkdirSync(work, { recursive: true });
+  // If a step here throws, the suite's subprocess is stopped rather than left running.
+  const stopSuite = new AbortController();
   try {
     log(`running the theorem suite: ${readdirSync(join(opts.root, 'properties')).filter((f) => f.endsWith('.prop.ts')).length} files, ${opts.scale}× the default cases, seed ${opts.seed}`);
     // The suite runs in a subprocess (its own worker threads) while the matrix and figures are computed here.
-    const suite = (opts.runSuite ?? runVitest)(opts, join(work, 'vitest.json'));
+    const suite = (opts.runSuite ?? runVitest)(opts, join(work, 'vitest.json'), stopSuite.signal);
     suite.catch(() => {}); // awaited below; this only keeps an early rejection from being reported as unhandled
     const metrics = await (opts.metrics ?? loadRegistry)();
     const runs = opts.conformanceRuns ?? Math.max(10, Math.round((30 * opts.scale) / 4));
@@ -313,6 +318,7 @@ export async function prove(opts: ProveOptions): Promise<ProofReport> {
     log(`wrote ${join(opts.outDir, 'index.md')}: ${summary.passed} passed, ${summary.failed} failed; witnesses ${theorems.every((t) => t.ok) ? 'certified' : 'NOT all certified'}; claims ${conformance.claimsFailed === 0 ? 'hold' : `${conformance.claimsFailed} failed`}`);
     return report;
   } finally {
+    stopSuite.abort();
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -58,6 +58,17 @@ describe('broken metrics are caught with small counterexamples, and failures get
     expect(ce.symmetry).toMatch(/^neuron-scale layer 1/);
   });
 
+  it('the growth path leaves out points where the metric fails (NaN once weights are large) and still reports growth', async () => {
+    const nanWhenLarge = defineMetric({
+      id: 'nan-when-large',
+      evaluate: (ctx) => (Math.max(...ctx.theta.map(Math.abs)) > 1e6 ? NaN : ctx.theta.reduce((s, t) => s + t * t, 0)),
+    });
+    const family = (await checkMetric(nanWhenLarge, { runs: 10, families: ['layer-scale'] })).families['layer-scale']!;
+    expect(family.verdict).toBe('unbounded');
+    expect(family.path!.every((p) => Number.isFinite(p.value))).toBe(true);
+    expect(family.path!.length).toBeLessThan(11); // the failing points are left out
+  });
+
   it('a metric that throws, returns NaN or hangs gets "error", and the battery goes on', async () => {
     const throws = defineMetric({ id: 'throws', evaluate: () => { throw new Error('boom'); } });
     const nan = defineMetric({ id: 'nan', evaluate: () => NaN });
@@ -66,6 +77,15 @@ describe('broken metrics are caught with small counterexamples, and failures get
     expect((await checkMetric(nan, { runs: 3, families: ['layer-scale'] })).families['layer-scale']).toMatchObject({ verdict: 'error', error: 'returned NaN, not a number' });
     expect((await checkMetric(hangs, { runs: 2, families: ['permutation'], timeLimitMs: 50 })).families.permutation).toMatchObject({ verdict: 'error', error: 'timed out after 50 ms' });
   });
+});
+
+describe('the worker thread of an isolated metric', () => {
+  it('a worker that exits mid-evaluation fails that evaluation with the cause, without waiting for the time limit', async () => {
+    const module = new URL('../../fixtures/metrics/exits.mjs', import.meta.url).pathname;
+    const metric = ((await import(module)) as { default: Metric }).default;
+    const r = await checkMetric(metric, { runs: 2, families: ['permutation'], module, timeLimitMs: 600_000 });
+    expect(r.families.permutation).toMatchObject({ verdict: 'error', error: 'the worker exited (code 3)' });
+  }, 120_000);
 });
 
 describe('deliberately broken metrics in fixtures/metrics are flagged with small counterexamples', () => {

@@ -2,7 +2,8 @@
  * A metric module evaluated in a worker thread, so that a metric stuck in a
  * synchronous loop (which no timer in its own thread can interrupt) is cut
  * off: the worker is terminated at the time limit and a fresh one serves the
- * next evaluation.
+ * next evaluation. A worker that dies (process.exit, an uncaught error) or
+ * cannot load the module fails the evaluation with that cause.
  */
 import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
@@ -17,32 +18,40 @@ export interface IsolatedReply {
   kink?: [sample: number, layer: number, unit: number];
 }
 
+/** Loading TypeScript and TensorFlow.js in a fresh thread takes seconds: start-up gets this much on top of the evaluation's limit. */
+const START_UP_MS = 60_000;
+
 export class IsolatedMetric {
-  private worker: Promise<Worker> | undefined;
+  private worker: Worker | undefined;
   constructor(readonly module: string) {}
 
-  private start(): Promise<Worker> {
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { module: resolve(this.module) } });
-    return new Promise((ready, fail) => {
-      worker.once('message', () => ready(worker));
-      worker.once('error', fail);
-    });
+  private stop(): void {
+    void this.worker?.terminate();
+    this.worker = undefined;
   }
 
-  /** One evaluation; rejects with `timed out after … ms` (and replaces the worker) at the limit. */
-  async evaluate(net: Network<number>, data: Dataset<number>, seed: number, timeLimitMs: number): Promise<IsolatedReply> {
-    const worker = await (this.worker ??= this.start());
+  /** One evaluation; rejects with the cause when the worker fails, and with `timed out after … ms` at the limit. */
+  evaluate(net: Network<number>, data: Dataset<number>, seed: number, timeLimitMs: number): Promise<IsolatedReply> {
+    const starting = this.worker === undefined;
+    const worker = (this.worker ??= new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { module: resolve(this.module) } }));
     return new Promise((done, fail) => {
-      const timer = setTimeout(() => {
-        worker.removeAllListeners('message');
-        void worker.terminate();
-        this.worker = undefined;
-        fail(new Error(`timed out after ${timeLimitMs} ms`));
-      }, timeLimitMs);
-      worker.once('message', (reply: IsolatedReply) => {
+      const finish = (settle: () => void) => {
         clearTimeout(timer);
-        done(reply);
+        worker.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit');
+        settle();
+      };
+      const failWith = (message: string) =>
+        finish(() => {
+          this.stop();
+          fail(new Error(message));
+        });
+      const timer = setTimeout(() => failWith(`timed out after ${timeLimitMs} ms`), timeLimitMs + (starting ? START_UP_MS : 0));
+      worker.on('message', (reply: IsolatedReply | { ready: true }) => {
+        if ('ready' in reply) return;
+        finish(() => done(reply));
       });
+      worker.once('error', (e: Error) => failWith(`the worker failed: ${e.message.split('\n')[0]}`));
+      worker.once('exit', (code: number) => failWith(`the worker exited (code ${code})`));
       worker.postMessage({ network: networkToJson(float64Field, net), dataset: datasetToJson(float64Field, data), seed });
     });
   }
@@ -50,6 +59,6 @@ export class IsolatedMetric {
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
-    if (worker) await (await worker).terminate();
+    await worker?.terminate();
   }
 }

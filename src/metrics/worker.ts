@@ -1,6 +1,7 @@
 /**
  * Evaluates a metric module's default export on request from isolated.ts.
- * Messages in: { network, dataset, seed } (flatcheck JSON); out:
+ * Messages in: { network, dataset, seed } (flatcheck JSON), queued while
+ * the module loads; out:
  * { value, usedRandom }, { error } or { kink: [sample, layer, unit] }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -12,16 +13,14 @@ import { loadMetricModule } from './load.js';
 
 const metric = await loadMetricModule(workerData.module as string);
 parentPort!.on('message', async (message: { network: unknown; dataset: unknown; seed: number }) => {
-  const net = networkIn(float64Field, parseNetwork(message.network));
-  const data = datasetIn(float64Field, parseDataset(message.dataset));
-  const ctx = await metricContext(net, data, message.seed);
+  let ctx: Awaited<ReturnType<typeof metricContext>> | undefined;
   try {
+    ctx = await metricContext(networkIn(float64Field, parseNetwork(message.network)), datasetIn(float64Field, parseDataset(message.dataset)), message.seed);
     const value = await metric.evaluate(ctx);
     parentPort!.postMessage({ value, usedRandom: ctx.usedRandom });
   } catch (e) {
     parentPort!.postMessage(e instanceof KinkError ? { kink: [e.sample, e.layer, e.unit] } : { error: e instanceof Error ? e.message : String(e) });
   } finally {
-    ctx.dispose();
+    ctx?.dispose();
   }
 });
-parentPort!.postMessage({ ready: true });

@@ -31,7 +31,7 @@ export async function experimentCommand(argv: string[]): Promise<CommandResult> 
   for (const n of result.networks) files[n.name] = `${JSON.stringify(n.json)}\n`;
   writeDirectoryAtomic(out, files);
   const seconds = (Date.now() - started) / 1000;
-  const reversed = result.pairs.filter((p) => p.sharpened['layer-scale'].everyMeasure && p.sharpened['neuron-scale'].everyMeasure).length;
+  const reversed = result.pairs.filter((p) => p.sharpened['layer-scale'].everyMeasure && p.sharpened['neuron-scale'].everyMeasure && p.outputsIdentical).length;
   const keskar = result.pairs.filter((p) => p.largeSharperEverywhere).length;
   const summary = { ok: result.ok, pairs: result.pairs.length, largeSharperEverywhere: keskar, reversed, out, seconds };
   const stdout = args.flags.has('json')

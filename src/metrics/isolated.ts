@@ -18,37 +18,61 @@ export interface IsolatedReply {
   kink?: [sample: number, layer: number, unit: number];
 }
 
-/** Loading TypeScript and TensorFlow.js in a fresh thread takes seconds: start-up gets this much on top of the evaluation's limit. */
+/** Loading TypeScript and TensorFlow.js in a fresh thread takes seconds: start-up has its own limit. */
 const START_UP_MS = 60_000;
 
+/** Only our listeners: a bare removeAllListeners() would also drop the Worker's own 'newListener' bookkeeping, and replies stop arriving. */
+const detach = (worker: Worker) => {
+  for (const event of ['message', 'error', 'exit']) worker.removeAllListeners(event);
+};
+
 export class IsolatedMetric {
-  private worker: Worker | undefined;
+  private worker: Promise<Worker> | undefined;
   constructor(readonly module: string) {}
 
-  private stop(): void {
-    void this.worker?.terminate();
-    this.worker = undefined;
+  /** A worker that has loaded the module (it says `ready`), within START_UP_MS. */
+  private start(): Promise<Worker> {
+    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { module: resolve(this.module) } });
+    return new Promise((ready, fail) => {
+      const timer = setTimeout(() => failWith(`did not load within ${START_UP_MS} ms`), START_UP_MS);
+      const failWith = (message: string) => {
+        clearTimeout(timer);
+        detach(worker);
+        void worker.terminate();
+        fail(new Error(message));
+      };
+      worker.once('message', () => {
+        clearTimeout(timer);
+        detach(worker);
+        ready(worker);
+      });
+      worker.once('error', (e: Error) => failWith(`the worker failed: ${e.message.split('\n')[0]}`));
+      worker.once('exit', (code: number) => failWith(`the worker exited (code ${code})`));
+    });
   }
 
   /** One evaluation; rejects with the cause when the worker fails, and with `timed out after … ms` at the limit. */
-  evaluate(net: Network<number>, data: Dataset<number>, seed: number, timeLimitMs: number): Promise<IsolatedReply> {
-    const starting = this.worker === undefined;
-    const worker = (this.worker ??= new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { module: resolve(this.module) } }));
+  async evaluate(net: Network<number>, data: Dataset<number>, seed: number, timeLimitMs: number): Promise<IsolatedReply> {
+    const starting = (this.worker ??= this.start());
+    const worker = await starting.catch((e: Error) => {
+      this.worker = undefined;
+      throw e;
+    });
     return new Promise((done, fail) => {
-      const finish = (settle: () => void) => {
+      const finish = () => {
         clearTimeout(timer);
-        worker.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit');
-        settle();
+        detach(worker);
       };
-      const failWith = (message: string) =>
-        finish(() => {
-          this.stop();
-          fail(new Error(message));
-        });
-      const timer = setTimeout(() => failWith(`timed out after ${timeLimitMs} ms`), timeLimitMs + (starting ? START_UP_MS : 0));
-      worker.on('message', (reply: IsolatedReply | { ready: true }) => {
-        if ('ready' in reply) return;
-        finish(() => done(reply));
+      const failWith = (message: string) => {
+        finish();
+        void worker.terminate();
+        this.worker = undefined;
+        fail(new Error(message));
+      };
+      const timer = setTimeout(() => failWith(`timed out after ${timeLimitMs} ms`), timeLimitMs);
+      worker.once('message', (reply: IsolatedReply) => {
+        finish();
+        done(reply);
       });
       worker.once('error', (e: Error) => failWith(`the worker failed: ${e.message.split('\n')[0]}`));
       worker.once('exit', (code: number) => failWith(`the worker exited (code ${code})`));
@@ -57,8 +81,9 @@ export class IsolatedMetric {
   }
 
   async close(): Promise<void> {
-    const worker = this.worker;
+    const starting = this.worker;
     this.worker = undefined;
+    const worker = await starting?.catch(() => undefined);
     await worker?.terminate();
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Evaluates a metric module's default export on request from isolated.ts.
- * Messages in: { network, dataset, seed } (flatcheck JSON), queued while
- * the module loads; out:
+ * It says { ready: true } once the module has loaded. Messages in:
+ * { network, dataset, seed } (flatcheck JSON); out:
  * { value, usedRandom }, { error } or { kink: [sample, layer, unit] }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -24,3 +24,4 @@ parentPort!.on('message', async (message: { network: unknown; dataset: unknown; 
     ctx?.dispose();
   }
 });
+parentPort!.postMessage({ ready: true });

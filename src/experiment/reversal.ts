@@ -9,11 +9,11 @@
 import type { Fraction } from 'mathjs';
 import { float64Field } from '../field/float64.js';
 import { exactFraction, powerOfTwo, rationalField as Q } from '../field/rational.js';
-import { flatten } from '../network/flat.js';
+import { flatten, parameterOffsets } from '../network/flat.js';
 import { forward } from '../network/forward.js';
 import { shapeOf, type Network } from '../network/types.js';
 import { networkIn } from '../network/index.js';
-import { applySymmetry, symmetryMap, unvalidatedSymmetryMap, type Symmetry } from '../symmetry/index.js';
+import { applyMap, applySymmetry, symmetryMap, unvalidatedSymmetryMap, type Symmetry } from '../symmetry/index.js';
 import type { Classification } from './data.js';
 
 /**
@@ -69,12 +69,9 @@ export function sharpeningNeuronScale(net: Network<number>, hessianDiagonal: rea
 
 /** Positions in θ of unit j's incoming weights and bias, in layer k (0-based). */
 function incomingIndices(net: Network<number>, k: number, j: number): number[] {
-  let at = 0;
-  for (let l = 0; l < k; l++) at += net.layers[l]!.weights.length * (net.layers[l]!.weights[0]!.length + (net.layers[l]!.bias ? 1 : 0));
-  const layer = net.layers[k]!;
-  const fanIn = layer.weights[0]!.length;
-  const indices = Array.from({ length: fanIn }, (_, i) => at + j * fanIn + i);
-  if (layer.bias) indices.push(at + layer.weights.length * fanIn + j);
+  const { weightOffset, biasOffset, fanIn } = parameterOffsets(shapeOf(net));
+  const indices = Array.from({ length: fanIn[k]! }, (_, i) => weightOffset[k]! + j * fanIn[k]! + i);
+  if (biasOffset[k]! >= 0) indices.push(biasOffset[k]! + j);
   return indices;
 }
 
@@ -113,7 +110,7 @@ export function flatteningNeuronScale(net: Network<number>, hessianDiagonal: rea
   for (let k = 0; k < net.layers.length - 1; k++) {
     const width = net.layers[k]!.weights.length;
     const next = net.layers[k + 1]!;
-    const outgoingStart = incomingIndices(net, k + 1, 0)[0]!;
+    const outgoingStart = parameterOffsets(shapeOf(net)).weightOffset[k + 1]!;
     const exponents = Array.from({ length: width }, (_, j) => {
       const incoming = incomingIndices(net, k, j).reduce((s, i) => s + diagonal[i]!, 0);
       const outgoing = next.weights.reduce((s, _, r) => s + diagonal[outgoingStart + r * width + j]!, 0);
@@ -159,8 +156,7 @@ const toExact = (net: Network<number>): Network<Fraction> => networkIn(Q, net);
 export function checkExactly(net: Network<number>, transformed: Network<number>, sym: Symmetry, split: { train: Classification; test: Classification }, before: ExactOutputs = exactOutputs(net, split), unchecked = false): ExactCheck {
   const exact = toExact(net);
   const map = unchecked ? unvalidatedSymmetryMap(Q, shapeOf(exact), sym) : symmetryMap(Q, shapeOf(exact), sym);
-  const theta = flatten(exact);
-  const exactTheta = map.source.map((j, i) => Q.mul(map.scale[i]!, theta[j]!));
+  const exactTheta = applyMap(Q, map, flatten(exact));
   const floatTheta = flatten(transformed);
   const weightsExact = exactTheta.every((x, i) => x.equals(exactFraction(floatTheta[i]!)));
   const after = exactOutputs(transformed, split);

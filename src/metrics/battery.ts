@@ -72,6 +72,9 @@ export interface Progress {
   runs: number;
 }
 
+/** Per evaluation, unless BatteryOptions.timeLimitMs says otherwise. */
+export const DEFAULT_TIME_LIMIT_MS = 10_000;
+
 class MetricFailure extends Error {}
 
 interface Evaluation {
@@ -89,7 +92,7 @@ function checkedValue(value: unknown): number {
 }
 
 /** In this thread: an asynchronous metric is timed out; a synchronous loop cannot be interrupted here. */
-export function inProcess(metric: Metric, timeLimitMs = 10_000): Evaluate {
+export function inProcess(metric: Metric, timeLimitMs = DEFAULT_TIME_LIMIT_MS): Evaluate {
   return async (net, data, seed = 1) => {
     const ctx = await metricContext(net, data, seed);
     let timer: NodeJS.Timeout | undefined;
@@ -285,7 +288,7 @@ export async function checkMetric(metric: Metric, options: BatteryOptions = {}):
   const families = options.families ?? FAMILIES;
   const seed = options.seed ?? 20170315;
   const report: BatteryReport = { metric: metric.id, families: {}, claims: { ok: true, failed: [] } };
-  const timeLimitMs = options.timeLimitMs ?? 10_000;
+  const timeLimitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
   const isolated = options.module === undefined ? undefined : new IsolatedMetric(options.module);
   const run = isolated ? inWorker(isolated, timeLimitMs) : inProcess(metric, timeLimitMs);
   try {

@@ -5,7 +5,7 @@
  * `flatcheck metrics`: the registry, with each metric's claims.
  */
 import { InputError } from '../../field/errors.js';
-import { checkMetric, FAMILIES, loadMetricModule, loadRegistry, type BatteryReport, type Family } from '../../metrics/index.js';
+import { checkMetric, DEFAULT_TIME_LIMIT_MS, FAMILIES, loadMetricModule, loadRegistry, type BatteryReport, type Family } from '../../metrics/index.js';
 import { optionalFlag, parseArgs, parseInteger, UsageError } from '../args.js';
 import { writeFileAtomic } from '../io.js';
 import { progressBar } from '../progress.js';
@@ -37,7 +37,7 @@ export async function checkCommand(argv: string[]): Promise<CommandResult> {
   const runs = parseInteger(optionalFlag(args, 'runs') ?? '30', '--runs');
   if (runs < 1) throw new InputError('--runs', runs, 'a positive integer');
   const seed = parseInteger(optionalFlag(args, 'seed') ?? '20170315', '--seed');
-  const timeLimitMs = parseInteger(optionalFlag(args, 'time-limit') ?? '10000', '--time-limit');
+  const timeLimitMs = parseInteger(optionalFlag(args, 'time-limit') ?? String(DEFAULT_TIME_LIMIT_MS), '--time-limit');
   if (timeLimitMs < 1) throw new InputError('--time-limit', timeLimitMs, 'a positive number of milliseconds');
   const bar = progressBar(process.stderr);
   // Evaluated from its file in a worker thread, so a metric stuck in a synchronous loop still gets its verdict.

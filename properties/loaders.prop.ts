@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fitDataset, networkArbitrary, rawDatasetArbitrary, runs } from '../src/arbitraries/index.js';
-import { InputError, rationalField } from '../src/field/index.js';
+import { InputError } from '../src/errors.js';
+import { rationalField } from '../src/field/index.js';
 import { datasetIn, datasetToJson, networkIn, networkToJson, parseDataset, parseNetwork, shapeOf } from '../src/network/index.js';
 
 type Json = unknown;

@@ -1,4 +1,5 @@
 /** flatcheck's public API. */
+export * from './errors.js';
 export * from './field/index.js';
 export * from './network/index.js';
 export * from './network/bounds.js';

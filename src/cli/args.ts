@@ -1,9 +1,5 @@
 /** A small, strict argument parser: unknown flags and missing values are usage errors (exit 2). */
-import { InputError } from '../field/errors.js';
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { InputError, UsageError } from '../errors.js';
 
 export interface ParsedArgs {
   positional: string[];

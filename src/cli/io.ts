@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Fraction } from 'mathjs';
-import { InputError } from '../field/errors.js';
+import { InputError } from '../errors.js';
 import { rationalField } from '../field/rational.js';
 import { checkCompatible, networkToJson, parseDataset, parseNetwork } from '../network/json.js';
 import type { Network, ScalarDataset, ScalarNetwork } from '../network/types.js';

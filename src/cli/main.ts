@@ -2,9 +2,7 @@
  * The flatcheck command. Exit codes: 0 success, 1 a check failed, 2 bad usage
  * or bad input (the message names the option or field and the value).
  */
-import { InputError } from '../field/errors.js';
-import { KinkError } from '../autodiff/derivatives.js';
-import { UsageError } from './args.js';
+import { isUserError, UsageError } from '../errors.js';
 import { FORWARD_USAGE, forwardCommand } from './commands/forward.js';
 import { TRANSFORM_USAGE, transformCommand } from './commands/transform.js';
 import { PROVE_USAGE, proveCommand } from './commands/prove.js';
@@ -62,10 +60,10 @@ export async function main(argv: string[], io: Io = { out: (t) => process.stdout
       io.err(`flatcheck ${name}: ${e.message}\nusage: ${command.usage}`);
       return 2;
     }
-    if (e instanceof InputError || e instanceof KinkError) {
+    if (isUserError(e)) {
       io.err(`flatcheck ${name}: ${e.message}`);
       return 2;
     }
-    throw e;
+    throw e; // internal: bin/flatcheck.mjs prints the stack and exits 1
   }
 }

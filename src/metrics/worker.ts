@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { float64Field } from '../field/float64.js';
 import { datasetIn, networkIn, parseDataset, parseNetwork } from '../network/index.js';
-import { KinkError } from '../autodiff/derivatives.js';
+import { KinkError } from '../errors.js';
 import { metricContext } from './contract.js';
 import { loadMetricModule } from './load.js';
 

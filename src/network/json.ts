@@ -4,7 +4,7 @@
  * exact rationals kept as "p/q" strings.
  */
 import type { Field, Scalar } from '../field/field.js';
-import { InputError } from '../field/errors.js';
+import { InputError } from '../errors.js';
 import { isFraction, parseRational } from '../field/rational.js';
 import type { Dataset, Layer, Network, ScalarDataset, ScalarNetwork } from './types.js';
 import { ACTIVATIONS, LOSSES, type ActivationName, type LossName } from './types.js';

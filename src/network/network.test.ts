@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Fraction } from 'mathjs';
-import { float64Field, InputError, rationalField } from '../field/index.js';
+import { InputError } from '../errors.js';
+import { float64Field, rationalField } from '../field/index.js';
 import {
   checkCompatible, datasetIn, flatten, forward, loss, networkIn, networkToJson, parameterCount, parseDataset, parseNetwork, randomDataset, randomNetwork, shapeOf, unflatten,
 } from './index.js';

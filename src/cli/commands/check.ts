@@ -4,9 +4,9 @@
  * claim holds, 1 when one fails, 2 for usage or load errors.
  * `flatcheck metrics`: the registry, with each metric's claims.
  */
-import { InputError } from '../../field/errors.js';
+import { InputError, UsageError } from '../../errors.js';
 import { checkMetric, DEFAULT_TIME_LIMIT_MS, FAMILIES, loadMetricModule, loadRegistry, type BatteryReport, type Family } from '../../metrics/index.js';
-import { optionalFlag, parseArgs, parseInteger, UsageError } from '../args.js';
+import { optionalFlag, parseArgs, parseInteger } from '../args.js';
 import { writeFileAtomic } from '../io.js';
 import { progressBar } from '../progress.js';
 import type { CommandResult } from '../main.js';

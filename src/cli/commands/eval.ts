@@ -1,13 +1,13 @@
 /** `flatcheck eval`: one curvature metric of a network on a dataset, in an engine of choice. */
 import { Fraction } from 'mathjs';
-import { InputError } from '../../field/errors.js';
+import { InputError, UsageError } from '../../errors.js';
 import { float64Field, fractionToNumber, rationalField as Q } from '../../field/index.js';
 import { datasetIn, loss, networkIn } from '../../network/index.js';
 import { lossGradient, lossHessian, samplePasses } from '../../autodiff/derivatives.js';
 import { frobeniusSquared, trace } from '../../curvature/exact.js';
 import { denseTrace, frobeniusNorm, spectralNorm } from '../../curvature/spectral.js';
 import { initTensorBackend, TensorProblem } from '../../tensor/index.js';
-import { choice, optionalFlag, parseArgs, requireFlag, UsageError } from '../args.js';
+import { choice, optionalFlag, parseArgs, requireFlag } from '../args.js';
 import { sharpnessCommand } from './sharpness.js';
 import { readNetworkAndData } from '../io.js';
 import type { CommandResult } from '../main.js';

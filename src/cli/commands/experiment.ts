@@ -1,8 +1,8 @@
 /** `flatcheck experiment keskar`: Keskar's small- vs large-batch sharpness on real data, and its reversal (issue 6). */
-import { InputError } from '../../field/errors.js';
+import { InputError, UsageError } from '../../errors.js';
 import { writeDirectoryAtomic } from '../../report/prove.js';
 import { runKeskarExperiment, type KeskarOptions } from '../../experiment/keskar.js';
-import { optionalFlag, parseArgs, parseInteger, UsageError } from '../args.js';
+import { optionalFlag, parseArgs, parseInteger } from '../args.js';
 import { readJsonFile } from '../io.js';
 import type { CommandResult } from '../main.js';
 

@@ -4,7 +4,7 @@
  * backed by its argmax; for piecewise-linear mse problems the argmax is
  * re-checked exactly in rationals and the proven value reported too.
  */
-import { InputError } from '../../field/errors.js';
+import { InputError, UsageError } from '../../errors.js';
 import { float64Field, fractionToNumber, rationalField as Q, toFraction } from '../../field/index.js';
 import { datasetIn, flatten, networkIn, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
 import { PIECEWISE_LINEAR, samplePasses } from '../../autodiff/derivatives.js';
@@ -13,7 +13,7 @@ import { initTensorBackend, TensorProblem } from '../../tensor/index.js';
 import {
   certifySharpnessWitness, checkSharpnessClaim, findSharpnessWitness, float64Oracle, maximiseSharpness, randomSubspace, tensorOracle, type SharpnessRegion,
 } from '../../sharpness/index.js';
-import { optionalFlag, parseArgs, parseInteger, UsageError, type ParsedArgs } from '../args.js';
+import { optionalFlag, parseArgs, parseInteger, type ParsedArgs } from '../args.js';
 import { readNetworkAndData, writeNetworkFile } from '../io.js';
 import type { CommandResult } from '../main.js';
 import { positiveScalar } from './transform.js';

@@ -1,10 +1,10 @@
 /** `flatcheck transform`: apply a symmetry to a network file, exactly, writing the result whole or not at all. */
 import type { Scalar } from '../../field/field.js';
-import { InputError } from '../../field/errors.js';
+import { InputError, UsageError } from '../../errors.js';
 import { parseRational, rationalField, toFraction } from '../../field/index.js';
 import { networkIn, parseNetwork } from '../../network/index.js';
 import { applySymmetry, describeSymmetry, SYMMETRY_KINDS, type Symmetry } from '../../symmetry/index.js';
-import { choice, parseArgs, parseInteger, requireFlag, UsageError, type ParsedArgs } from '../args.js';
+import { choice, parseArgs, parseInteger, requireFlag, type ParsedArgs } from '../args.js';
 import { readJsonFile, writeNetworkFile } from '../io.js';
 import type { CommandResult } from '../main.js';
 

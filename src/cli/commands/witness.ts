@@ -1,11 +1,11 @@
 /** `flatcheck witness hessian`: α with |||∇²L(T_α θ)|||₂ ≥ M, certified exactly, and the transformed network. */
-import { InputError } from '../../field/errors.js';
+import { InputError, UsageError } from '../../errors.js';
 import { fractionToNumber, rationalField as Q, toFraction } from '../../field/index.js';
 import { datasetIn, networkIn } from '../../network/index.js';
 import { lossHessian } from '../../autodiff/derivatives.js';
 import { certifyHessianWitness, findHessianWitness } from '../../curvature/witness.js';
 import { applySymmetry } from '../../symmetry/index.js';
-import { optionalFlag, parseArgs, UsageError } from '../args.js';
+import { optionalFlag, parseArgs } from '../args.js';
 import { readNetworkAndData, writeNetworkFile } from '../io.js';
 import type { CommandResult } from '../main.js';
 import { positiveScalar } from './transform.js';

@@ -45,7 +45,8 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'number') return String(value); // JSON.stringify(NaN) would say null
   if (typeof value === 'bigint') return `${value}n`;
   if (isRationalLike(value)) return value.toFraction();
-  if (Array.isArray(value) && value.some(isRationalLike)) return `[${value.map(describeValue).join(', ')}]`;
+  if (hasSourceText(value)) return value.sourceText; // a number as written in a JSON file
+  if (Array.isArray(value) && value.some((x) => isRationalLike(x) || hasSourceText(x))) return `[${value.map(describeValue).join(', ')}]`;
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);
@@ -53,6 +54,10 @@ export function describeValue(value: unknown): string {
     text = String(value);
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function hasSourceText(x: unknown): x is { sourceText: string } {
+  return typeof x === 'object' && x !== null && typeof (x as { sourceText?: unknown }).sourceText === 'string';
 }
 
 function isRationalLike(x: unknown): x is { toFraction(): string } {

@@ -5,9 +5,11 @@ import type { Fraction } from 'mathjs';
 import { InputError } from '../errors.js';
 import { rationalField } from '../field/rational.js';
 import { checkCompatible, networkToJson, parseDataset, parseNetwork } from '../network/json.js';
+import { parseJsonText } from '../network/json-text.js';
 import type { Network, ScalarDataset, ScalarNetwork } from '../network/types.js';
 import { requireFlag, type ParsedArgs } from './args.js';
 
+/** A JSON file, its numbers kept as written (json-text.ts): errors name the option and the path. */
 export function readJsonFile(path: string, flag: string): unknown {
   let text: string;
   try {
@@ -15,11 +17,7 @@ export function readJsonFile(path: string, flag: string): unknown {
   } catch (e) {
     throw new InputError(flag, path, `a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new InputError(flag, path, `a JSON file (${(e as Error).message})`);
-  }
+  return parseJsonText(text, flag, path);
 }
 
 /**

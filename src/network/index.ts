@@ -2,6 +2,7 @@ export * from './types.js';
 export * from './flat.js';
 export * from './forward.js';
 export * from './json.js';
+export * from './json-text.js';
 export * from './random.js';
 import type { Field } from '../field/field.js';
 import type { Dataset, Network, ScalarDataset, ScalarNetwork } from './types.js';

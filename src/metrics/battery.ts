@@ -46,6 +46,7 @@ export interface FamilyReport {
 
 export interface BatteryReport {
   metric: string;
+  title?: string;
   families: Partial<Record<Family, FamilyReport>>;
   claims: { ok: boolean; failed: string[] };
 }
@@ -54,13 +55,8 @@ export interface BatteryOptions {
   families?: readonly Family[];
   runs?: number;
   seed?: number;
-  /** Per evaluation. In this thread only an asynchronous metric can be cut off; with `module`, any. */
+  /** Per evaluation, and for importing a metric module. In this thread only an asynchronous metric can be cut off; in a module's worker, any. */
   timeLimitMs?: number;
-  /**
-   * The file `metric` was loaded from: evaluate it there, in a worker
-   * thread, so that even a synchronous hang ends at the time limit.
-   */
-  module?: string;
   /** Called as the search goes (a progress bar on a terminal). */
   onProgress?: (progress: Progress) => void;
 }
@@ -284,23 +280,33 @@ async function checkFamily(run: Evaluate, family: Family, runs: number, seed: nu
   return { verdict: unbounded ? 'unbounded' : 'not-invariant', runs: details.numRuns, seed, counterexample, path: values };
 }
 
-export async function checkMetric(metric: Metric, options: BatteryOptions = {}): Promise<BatteryReport> {
+/**
+ * The battery on a metric: a Metric object is evaluated in this thread; a
+ * module path is imported and evaluated only in a worker thread, so that
+ * even a synchronous hang ends at the time limit, and a module that exits
+ * or hangs while it is imported is an InputError naming MODULE.
+ */
+export async function checkMetric(metric: Metric | string, options: BatteryOptions = {}): Promise<BatteryReport> {
   const families = options.families ?? FAMILIES;
   const seed = options.seed ?? 20170315;
-  const report: BatteryReport = { metric: metric.id, families: {}, claims: { ok: true, failed: [] } };
   const timeLimitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
-  const isolated = options.module === undefined ? undefined : new IsolatedMetric(options.module);
-  const run = isolated ? inWorker(isolated, timeLimitMs) : inProcess(metric, timeLimitMs);
+  const isolated = typeof metric === 'string' ? new IsolatedMetric(metric, timeLimitMs) : undefined;
+  let report: BatteryReport;
+  let claims: Metric['claims'];
   try {
+    const description = isolated ? await isolated.describe() : (metric as Metric);
+    claims = description.claims;
+    report = { metric: description.id, ...(description.title ? { title: description.title } : {}), families: {}, claims: { ok: true, failed: [] } };
+    const run = isolated ? inWorker(isolated, timeLimitMs) : inProcess(metric as Metric, timeLimitMs);
     for (const family of families) report.families[family] = await checkFamily(run, family, options.runs ?? 30, seed, options.onProgress);
   } finally {
     await isolated?.close();
   }
-  for (const family of metric.claims?.invariant ?? []) {
+  for (const family of claims?.invariant ?? []) {
     const verdict = report.families[family]?.verdict;
     if (verdict !== undefined && verdict !== 'invariant') report.claims.failed.push(`invariant under ${family} (verdict: ${verdict})`);
   }
-  for (const family of metric.claims?.unbounded ?? []) {
+  for (const family of claims?.unbounded ?? []) {
     const verdict = report.families[family]?.verdict;
     if (verdict !== undefined && verdict !== 'unbounded') report.claims.failed.push(`unbounded under ${family} (verdict: ${verdict})`);
   }

@@ -1,4 +1,4 @@
 export * from './contract.js';
 export * from './registry.js';
 export * from './battery.js';
-export { loadMetricModule } from './load.js';
+export { checkMetricPath, loadMetricModule } from './load.js';

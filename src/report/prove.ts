@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, w
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
+import { writeDirectoryAtomic } from '../atomic.js';
 import { loadRegistry, type Metric } from '../metrics/index.js';
 import { renderSvg } from './charts.js';
 import { conformanceMatrix, matrixMarkdown, matrixSpec, type ConformanceMatrix } from './conformance.js';
@@ -245,29 +246,6 @@ export function renderMarkdown(r: ProofReport, extra: readonly ExtraSection[] = 
 
 const THEOREM_HAS_WITNESS = (t: TheoremSection) => t.witness !== undefined || t.witnessError !== undefined;
 
-/** Replaces `dir` with the files given, whole or not at all. */
-export function writeDirectoryAtomic(dir: string, files: Record<string, string>): void {
-  const target = resolve(dir);
-  mkdirSync(dirname(target), { recursive: true });
-  const staging = `${target}.${process.pid}.staging`;
-  const previous = `${target}.${process.pid}.previous`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging);
-  try {
-    for (const [name, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(staging, name)), { recursive: true });
-      writeFileSync(join(staging, name), text);
-    }
-    if (existsSync(target)) renameSync(target, previous);
-    renameSync(staging, target);
-    rmSync(previous, { recursive: true, force: true });
-  } catch (e) {
-    rmSync(staging, { recursive: true, force: true });
-    if (existsSync(previous) && !existsSync(target)) renameSync(previous, target);
-    throw e;
-  }
-}
-
 /** 0 when the report holds (every check, witness and claim), 1 otherwise: the CLI's exit code. */
 export function exitCode(report: Pick<ProofReport, 'ok'>): number {
   return report.ok ? 0 : 1;
@@ -314,7 +292,7 @@ export async function prove(opts: ProveOptions): Promise<ProofReport> {
     };
     for (const [name, svg] of Object.entries(svgs)) files[FIGURE_FILES[name as keyof typeof svgs]] = svg;
     for (const e of extra) for (const f of e.figures) files[`figures/${f.name}`] = f.svg;
-    writeDirectoryAtomic(opts.outDir, files);
+    writeDirectoryAtomic(opts.outDir, files, 'outDir');
     log(`wrote ${join(opts.outDir, 'index.md')}: ${summary.passed} passed, ${summary.failed} failed; witnesses ${theorems.every((t) => t.ok) ? 'certified' : 'NOT all certified'}; claims ${conformance.claimsFailed === 0 ? 'hold' : `${conformance.claimsFailed} failed`}`);
     return report;
   } finally {

@@ -1,6 +1,6 @@
 /** `flatcheck eval`: one curvature metric of a network on a dataset, in an engine of choice. */
 import { Fraction } from 'mathjs';
-import { InputError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { float64Field, fractionToNumber, rationalField as Q } from '../../field/index.js';
 import { datasetIn, loss, networkIn } from '../../network/index.js';
 import { lossGradient, lossHessian, samplePasses } from '../../autodiff/derivatives.js';
@@ -9,7 +9,7 @@ import { denseTrace, frobeniusNorm, spectralNorm } from '../../curvature/spectra
 import { initTensorBackend, TensorProblem } from '../../tensor/index.js';
 import { choice, optionalFlag, parseArgs, requireFlag } from '../args.js';
 import { sharpnessCommand } from './sharpness.js';
-import { readNetworkAndData } from '../io.js';
+import { assertExactlyEvaluable, assertNoKinkAsWritten, readNetworkAndData } from '../io.js';
 import type { CommandResult } from '../main.js';
 
 export const CURVATURE_METRICS = ['loss', 'gradient-norm', 'hessian-spectral-norm', 'hessian-trace', 'hessian-frobenius'] as const;
@@ -40,9 +40,10 @@ export async function evalCommand(argv: string[]): Promise<CommandResult> {
   if ((SHARPNESS_METRICS as readonly string[]).includes(chosen)) return sharpnessCommand(args, chosen as (typeof SHARPNESS_METRICS)[number], engine, raw, rawData);
   for (const flag of ['epsilon', 'subspace', 'seed']) if (args.flags.has(flag)) throw new UsageError(`--${flag} applies to the sharpness metrics only`);
   const metric = chosen as Metric;
+  if (metric !== 'loss') assertNoKinkAsWritten(raw, rawData); // the same kink rule in every engine, on the numbers as written
   let result: Value;
   if (engine === 'rational') {
-    if (rawData.loss !== 'mse') throw new InputError('--engine', 'rational', 'a float engine for cross-entropy (exp and log are not rational)');
+    assertExactlyEvaluable(raw, rawData, '--engine', engine, 'use --engine float64 or tfjs');
     const net = networkIn(Q, raw);
     const data = datasetIn(Q, rawData);
     if (metric === 'loss') result = exact(loss(Q, net, data));

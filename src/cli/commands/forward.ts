@@ -4,7 +4,7 @@ import { float64Field, rationalField } from '../../field/index.js';
 import { datasetIn, forward, loss, networkIn, scalarToJson, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
 import { initTensorBackend, tensorForward } from '../../tensor/index.js';
 import { choice, optionalFlag, parseArgs } from '../args.js';
-import { readNetworkAndData } from '../io.js';
+import { assertExactlyEvaluable, readNetworkAndData } from '../io.js';
 import type { CommandResult } from '../main.js';
 
 export const FORWARD_FIELDS = ['rational', 'float64', 'tfjs'] as const;
@@ -20,6 +20,7 @@ export async function forwardCommand(argv: string[]): Promise<CommandResult> {
   const args = parseArgs(argv, ['net', 'data', 'field'], ['json']);
   const { net, data } = readNetworkAndData(args);
   const field = choice(optionalFlag(args, 'field') ?? 'rational', FORWARD_FIELDS, 'field');
+  if (field === 'rational') assertExactlyEvaluable(net, data, '--field', field, 'use --field float64 or tfjs');
   let result: { outputs: (number | string)[][]; loss: number | string; backend?: string };
   if (field === 'tfjs') {
     const backend = await initTensorBackend();

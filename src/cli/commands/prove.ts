@@ -4,6 +4,7 @@ import { exitCode, prove } from '../../report/prove.js';
 import { keskarReportSection } from '../../experiment/keskar.js';
 import { optionalFlag, parseArgs, parseInteger } from '../args.js';
 import { InputError } from '../../errors.js';
+import { assertWritable } from '../../atomic.js';
 import type { CommandResult } from '../main.js';
 
 export const PROVE_USAGE = 'flatcheck prove [--scale S] [--seed S] [--out DIR] [--json]';
@@ -16,6 +17,8 @@ export async function proveCommand(argv: string[]): Promise<CommandResult> {
   const scale = parseInteger(optionalFlag(args, 'scale') ?? String(DEFAULT_PROVE_SCALE), '--scale');
   if (scale < 1) throw new InputError('--scale', scale, 'a positive integer');
   const seed = parseInteger(optionalFlag(args, 'seed') ?? String(DEFAULT_PROVE_SEED), '--seed');
+  const outDir = optionalFlag(args, 'out') ?? 'report';
+  assertWritable(outDir, '--out', 'directory');
   const root = fileURLToPath(new URL('../../../', import.meta.url));
   const log = (l: string) => process.stderr.write(`${l}\n`);
   // The Iris experiment's short run (one pair) as the report's last section; the full run is `flatcheck experiment keskar`.
@@ -23,7 +26,7 @@ export async function proveCommand(argv: string[]): Promise<CommandResult> {
     log('Keskar experiment on Iris (short run: one pair)');
     return keskarReportSection();
   };
-  const report = await prove({ scale, seed, outDir: optionalFlag(args, 'out') ?? 'report', root, log, extraSections: [keskar] });
+  const report = await prove({ scale, seed, outDir, root, log, extraSections: [keskar] });
   const witnesses = report.theorems.filter((t) => !t.ok).length;
   const counts = { passed: report.passed, failed: report.failed, theoremsFailing: witnesses, claimsFailed: report.conformance.claimsFailed };
   const stdout = args.flags.has('json')

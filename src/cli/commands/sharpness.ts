@@ -14,7 +14,8 @@ import {
   certifySharpnessWitness, checkSharpnessClaim, findSharpnessWitness, float64Oracle, maximiseSharpness, randomSubspace, tensorOracle, type SharpnessRegion,
 } from '../../sharpness/index.js';
 import { optionalFlag, parseArgs, parseInteger, type ParsedArgs } from '../args.js';
-import { readNetworkAndData, writeNetworkFile } from '../io.js';
+import { assertNoKinkAsWritten, readNetworkAndData, writeNetworkFile } from '../io.js';
+import { assertWritable } from '../../atomic.js';
 import type { CommandResult } from '../main.js';
 import { positiveScalar } from './transform.js';
 
@@ -35,7 +36,8 @@ export async function sharpnessCommand(args: ParsedArgs, metric: 'ball-sharpness
     if (p !== undefined && (p < 1 || p > theta.length)) throw new InputError('--subspace', p, `a dimension between 1 and ${theta.length} (the parameter count)`);
     region = { kind: 'box', epsilon, ...(p !== undefined ? { subspace: randomSubspace(theta.length, p, seed) } : {}) };
   }
-  samplePasses(float64Field, net, data.inputs); // a kink makes the gradient undefined: say so in every engine
+  assertNoKinkAsWritten(raw, rawData); // a kink makes the gradient undefined: say so in every engine, on the numbers as written
+  samplePasses(float64Field, net, data.inputs); // and where the doubles land on one
   const problem = engine === 'tfjs' ? (await initTensorBackend(), new TensorProblem(net, data)) : undefined;
   let result;
   try {
@@ -69,6 +71,8 @@ export async function sharpnessWitnessCommand(argv: string[]): Promise<CommandRe
   if (!exactable(raw, rawData)) throw new InputError('--net', 'non-piecewise-linear or cross-entropy', 'a piecewise-linear network on an mse dataset (certificates are exact)');
   const epsilon = positiveScalar(args, 'epsilon');
   const M = toFraction(positiveScalar(args, 'bound'));
+  const outPath = optionalFlag(args, 'out');
+  if (outPath !== undefined) assertWritable(outPath, '--out', 'file');
   const net = networkIn(Q, raw);
   const data = datasetIn(Q, rawData) as Parameters<typeof findSharpnessWitness>[1];
   const w = findSharpnessWitness(net, data, epsilon, M);
@@ -78,7 +82,6 @@ export async function sharpnessWitnessCommand(argv: string[]): Promise<CommandRe
   }
   const cert = certifySharpnessWitness(net, data, epsilon, M, w);
   const claim = args.flags.has('box') ? cert.box : cert.ball;
-  const outPath = optionalFlag(args, 'out');
   if (cert.holds && outPath) writeNetworkFile(outPath, applySymmetry(Q, net, { kind: 'layer-scale', alphas: w.alphas }));
   const result = {
     alphas: w.alphas.map((a) => a.toFraction()),

@@ -21,7 +21,7 @@ export function parseScalarList(text: string, flag: string): Scalar[] {
   return text.split(',').map((raw, i) => {
     const part = raw.trim(); // "2, 1/2" on a command line means the same as "2,1/2"
     const exact = parseRational(part) ?? parseDecimal(part);
-    if (exact) return exact;
+    if (exact && (part.includes('/') || Number.isFinite(Number(part)))) return exact; // a decimal like 1e400 is not finite here either, as in a file
     throw new InputError(`${flag}[${i}]`, part, 'a decimal number or an exact rational like 1/2');
   });
 }

@@ -328,6 +328,10 @@ function badCommandLine(v: Verb): fc.Arbitrary<[string, string[], string[]]> {
       }) },
     );
   }
+  if (v.verb === 'check') {
+    const rest = Object.entries(v.flags).flat();
+    options.push(fc.constantFrom(path('missing.mjs'), path('net.json'), path('a-dir'), path('a-file/m.ts')).map((m) => ['bad module', ['check', m, ...rest], ['MODULE']]));
+  }
   if (v.required.length > 0) {
     options.push(fc.constantFrom(...v.required).map((f) => {
       const { [f]: _, ...rest } = v.flags;
@@ -371,7 +375,7 @@ describe('the bad-input property: every verb, generated bad command lines and fi
     );
     // The generator reaches every verb and every kind of bad input.
     for (const v of new Set(verbs.map((x) => x.verb))) expect(seen.get(v), v).toBeGreaterThan(0);
-    for (const k of ['stray argument', 'unknown or malformed option', 'repeated option', 'empty value', 'missing option', 'bad value', 'bad net', 'bad data', 'bad out-file', 'bad out-dir']) expect(seen.get(k), k).toBeGreaterThan(0);
+    for (const k of ['stray argument', 'unknown or malformed option', 'repeated option', 'empty value', 'missing option', 'bad value', 'bad net', 'bad data', 'bad out-file', 'bad out-dir', 'bad module']) expect(seen.get(k), k).toBeGreaterThan(0);
   });
 });
 

@@ -23,7 +23,7 @@ export function readJsonFile(path: string, flag: string): unknown {
 }
 
 /** Errors from inside a file name the option too: "--net: layers[0].slope: expected …". */
-function withFlag<R>(flag: string, f: () => R): R {
+export function withFlag<R>(flag: string, f: () => R): R {
   try {
     return f();
   } catch (e) {

@@ -3,7 +3,8 @@ import { InputError, UsageError } from '../../errors.js';
 import { assertWritable, writeDirectoryAtomic } from '../../atomic.js';
 import { runKeskarExperiment, type KeskarOptions } from '../../experiment/keskar.js';
 import { optionalFlag, parseArgs, parseInteger } from '../args.js';
-import { readDatasetFile } from '../io.js';
+import { readJsonFile, withFlag } from '../io.js';
+import { parseDataset } from '../../network/json.js';
 import type { CommandResult } from '../main.js';
 
 export const EXPERIMENT_USAGE = 'flatcheck experiment keskar [--data FILE] [--seeds N] [--out DIR] [--short] [--json]';
@@ -13,7 +14,11 @@ export async function experimentCommand(argv: string[]): Promise<CommandResult> 
   if (args.positional.length !== 1 || args.positional[0] !== 'keskar') throw new UsageError(`expected the experiment "keskar", got ${args.positional.length ? `"${args.positional.join(' ')}"` : 'none'}`);
   const options: KeskarOptions = { short: args.flags.has('short') };
   const dataPath = optionalFlag(args, 'data');
-  if (dataPath !== undefined) Object.assign(options, { data: readDatasetFile(dataPath), dataName: dataPath });
+  if (dataPath !== undefined) {
+    const data = readJsonFile(dataPath, '--data');
+    withFlag('--data', () => parseDataset(data)); // named before any training starts
+    Object.assign(options, { data, dataName: dataPath });
+  }
   const seeds = optionalFlag(args, 'seeds');
   if (seeds !== undefined) {
     options.seeds = parseInteger(seeds, '--seeds');

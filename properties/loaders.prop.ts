@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fitDataset, networkArbitrary, rawDatasetArbitrary, runs } from '../src/arbitraries/index.js';
-import { InputError } from '../src/errors.js';
+import { InputError } from '../src/field/errors.js';
 import { float64Field, parseDecimal, rationalField } from '../src/field/index.js';
 import { datasetIn, datasetToJson, flatten, networkIn, networkToJson, parseDataset, parseNetwork, shapeOf } from '../src/network/index.js';
 

@@ -1,5 +1,4 @@
 /** flatcheck's public API. */
-export * from './errors.js';
 export * from './field/index.js';
 export * from './network/index.js';
 export * from './network/bounds.js';

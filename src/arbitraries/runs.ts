@@ -5,7 +5,7 @@
  * `FLATCHECK_SEED=S` replays a run (fast-check prints the seed and path of
  * every failure).
  */
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 
 function envInteger(name: string): number | undefined {
   const raw = process.env[name];

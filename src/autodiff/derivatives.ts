@@ -22,7 +22,7 @@
  * undefined: a KinkError says where, never a silent number.
  */
 import type { Field } from '../field/field.js';
-import { InputError, KinkError } from '../errors.js';
+import { InputError, KinkError } from '../field/errors.js';
 import { assertFieldSupports, activate, preActivation } from '../network/forward.js';
 import { checkCompatible } from '../network/json.js';
 import { parameterCount, parameterOffsets } from '../network/flat.js';

@@ -1,5 +1,5 @@
 /** A small, strict argument parser: unknown flags and missing values are usage errors (exit 2). */
-import { InputError, UsageError } from '../errors.js';
+import { InputError, UsageError } from '../field/errors.js';
 
 export interface ParsedArgs {
   positional: string[];

@@ -1,7 +1,7 @@
 /** File input and output for the CLI: named read errors, and whole-or-nothing writes (../atomic.ts). */
 import { readFileSync } from 'node:fs';
 import type { Fraction } from 'mathjs';
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 import { writeFileAtomic } from '../atomic.js';
 import { rationalField as Q } from '../field/rational.js';
 import { samplePasses, PIECEWISE_LINEAR } from '../autodiff/derivatives.js';

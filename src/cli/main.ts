@@ -2,7 +2,7 @@
  * The flatcheck command. Exit codes: 0 success, 1 a check failed, 2 bad usage
  * or bad input (the message names the option or field and the value).
  */
-import { isUserError, UsageError } from '../errors.js';
+import { isUserError, UsageError } from '../field/errors.js';
 import { FORWARD_USAGE, forwardCommand } from './commands/forward.js';
 import { TRANSFORM_USAGE, transformCommand } from './commands/transform.js';
 import { PROVE_USAGE, proveCommand } from './commands/prove.js';

@@ -12,7 +12,7 @@ import { shapeOf, type Dataset, type Network } from '../network/types.js';
 import { lossGradient, lossHessian } from '../autodiff/derivatives.js';
 import { applySymmetry, symmetryMap, transformHessian } from '../symmetry/index.js';
 import { countEigenvaluesAbove, symmetricRank, trace } from './exact.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 
 type Net = Network<Fraction>;
 type Data = Dataset<Fraction>;

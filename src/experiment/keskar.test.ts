@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { float64Field } from '../field/float64.js';
 import { powerOfTwo } from '../field/rational.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 import { networkIn, parseDataset, parseNetwork } from '../network/index.js';
 import { flatten, unflatten } from '../network/flat.js';
 import { shapeOf } from '../network/types.js';

@@ -15,4 +15,5 @@ export function fieldByName(name: FieldName): Field<unknown> {
   }
 }
 export * from './random.js';
+export * from './errors.js';
 export * as interval from './interval.js';

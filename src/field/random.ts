@@ -2,7 +2,7 @@
  * A small seeded generator (splitmix32 → mulberry-style), so every random
  * object in flatcheck is reproducible from one integer seed.
  */
-import { InputError } from '../errors.js';
+import { InputError } from './errors.js';
 
 export class Rng {
   private state: number;

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 import { checkMetric, defineMetric, loadRegistry, type Metric } from './index.js';
 import type { Layer } from '../network/types.js';
 

@@ -19,7 +19,7 @@ import { networkArbitrary } from '../arbitraries/network.js';
 import { fitSymmetry, rawSymmetryArbitrary, type RawSymmetry } from '../arbitraries/symmetry.js';
 import { symmetryCase } from '../arbitraries/cases.js';
 import { FAMILIES, metricContext, type Family, type Metric } from './contract.js';
-import { KinkError } from '../errors.js';
+import { KinkError } from '../field/errors.js';
 import { IsolatedMetric } from './isolated.js';
 
 export type Verdict = 'invariant' | 'not-invariant' | 'unbounded' | 'error';

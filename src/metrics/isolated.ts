@@ -9,7 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 import { float64Field } from '../field/float64.js';
 import { datasetToJson, networkToJson } from '../network/json.js';
 import type { Dataset, Network } from '../network/types.js';

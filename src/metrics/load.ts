@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 import type { Metric } from './contract.js';
 import { isMetric } from './registry.js';
 

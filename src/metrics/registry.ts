@@ -3,7 +3,7 @@
  * one metric. Adding a metric is adding a file; nothing else changes.
  */
 import { readdirSync } from 'node:fs';
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 import type { Metric } from './contract.js';
 
 const DIRECTORY = new URL('./reference/', import.meta.url);

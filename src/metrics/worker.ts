@@ -9,7 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { float64Field } from '../field/float64.js';
 import { datasetIn, networkIn, parseDataset, parseNetwork } from '../network/index.js';
-import { InputError, KinkError } from '../errors.js';
+import { InputError, KinkError } from '../field/errors.js';
 import { metricContext, type Metric } from './contract.js';
 import { loadMetricModule } from './load.js';
 

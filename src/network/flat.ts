@@ -2,7 +2,7 @@
  * The flat parameter vector θ: layer by layer, W_k row-major, then b_k
  * (ARCHITECTURE.md). Every Jacobian, certificate and export uses this order.
  */
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 import type { Network, NetworkShape } from './types.js';
 
 export function parameterCount(shape: NetworkShape): number {

@@ -1,6 +1,6 @@
 /** Batched forward pass and losses over any Field. */
 import type { Field } from '../field/field.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 import type { ActivationName, Dataset, Layer, Network } from './types.js';
 import { TRANSCENDENTAL_ACTIVATIONS } from './types.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Fraction } from 'mathjs';
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 import { exactFraction, fractionToNumber, parseDecimal, rationalField as Q } from '../field/index.js';
 import { runs } from '../arbitraries/runs.js';
 import { isJsonNumber, JsonNumber, MAX_DEPTH, parseJsonText } from './json-text.js';

@@ -6,7 +6,7 @@
  * rather than a stack overflow. Strings, booleans and null come out as
  * JSON.parse gives them; numbers as JsonNumber.
  */
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 
 /** A JSON number as written. `value` is its double; the exact decimal is read from `sourceText` (rational.ts, parseDecimal). */
 export class JsonNumber {

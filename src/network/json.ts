@@ -6,7 +6,7 @@
  * means its double, exactly.
  */
 import type { Field, Scalar } from '../field/field.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 import { isFraction, MAX_DECIMAL_EXPONENT, parseDecimal, parseRational } from '../field/rational.js';
 import { isJsonNumber, parseJsonText } from './json-text.js';
 import type { Dataset, Layer, Network, ScalarDataset, ScalarNetwork } from './types.js';

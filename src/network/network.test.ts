@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Fraction } from 'mathjs';
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 import { float64Field, rationalField } from '../field/index.js';
 import {
   checkCompatible, datasetIn, flatten, forward, loss, networkIn, networkToJson, parameterCount, parseDataset, parseNetwork, randomDataset, randomNetwork, shapeOf, unflatten,

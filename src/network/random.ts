@@ -1,7 +1,7 @@
 /** Random networks and datasets from a seed and a spec. */
 import { Rng } from '../field/random.js';
 import type { Scalar } from '../field/field.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 import type { ActivationName, ScalarDataset, ScalarNetwork, Layer, LossName } from './types.js';
 
 export interface NetworkSpec {

@@ -6,7 +6,7 @@
  * ∇²L_η = J_gᵀ ∇²L J_g + Σ_i ∂L/∂θ_i ∇²g_i.
  */
 import type { Field } from '../field/field.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 import { solve } from '../curvature/exact.js';
 import type { Layer, Network } from '../network/types.js';
 

@@ -10,7 +10,7 @@
  * callers pass the norms, which are checked exactly.
  */
 import type { Fraction } from 'mathjs';
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 import { rationalField as Q } from '../field/rational.js';
 import { parameterOffsets, parameterCount } from '../network/flat.js';
 import { shapeOf, type Network } from '../network/types.js';

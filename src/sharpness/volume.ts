@@ -15,7 +15,7 @@ import type { Interval } from '../field/interval.js';
 import { loss } from '../network/forward.js';
 import { flatten, unflatten } from '../network/flat.js';
 import type { ActivationName, Dataset, Network } from '../network/types.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 import { PIECEWISE_LINEAR } from '../autodiff/derivatives.js';
 import { Rng } from '../field/random.js';
 

@@ -6,7 +6,7 @@
  * laws `∇L(Sθ) = S⁻ᵀ∇L(θ)`, `∇²L(Sθ) = S⁻ᵀ ∇²L(θ) S⁻¹`.
  */
 import type { Field, Scalar } from '../field/field.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../field/errors.js';
 import { isFraction } from '../field/rational.js';
 import { flatten, parameterCount, parameterOffsets, unflatten } from '../network/flat.js';
 import { shapeOf, type Network, type NetworkShape } from '../network/types.js';

@@ -4,7 +4,7 @@
  * claim holds, 1 when one fails, 2 for usage or load errors.
  * `flatcheck metrics`: the registry, with each metric's claims.
  */
-import { InputError, UsageError } from '../../errors.js';
+import { InputError, UsageError } from '../../field/errors.js';
 import { checkMetric, checkMetricPath, DEFAULT_TIME_LIMIT_MS, FAMILIES, loadRegistry, type BatteryReport, type Family } from '../../metrics/index.js';
 import { optionalFlag, parseArgs, parseInteger } from '../args.js';
 import { assertWritable, writeFileAtomic } from '../../atomic.js';

@@ -1,6 +1,6 @@
 /** `flatcheck eval`: one curvature metric of a network on a dataset, in an engine of choice. */
 import { Fraction } from 'mathjs';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../field/errors.js';
 import { float64Field, fractionToNumber, rationalField as Q } from '../../field/index.js';
 import { datasetIn, loss, networkIn } from '../../network/index.js';
 import { lossGradient, lossHessian, samplePasses } from '../../autodiff/derivatives.js';

@@ -1,5 +1,5 @@
 /** `flatcheck experiment keskar`: Keskar's small- vs large-batch sharpness on real data, and its reversal (issue 6). */
-import { InputError, UsageError } from '../../errors.js';
+import { InputError, UsageError } from '../../field/errors.js';
 import { assertWritable, writeDirectoryAtomic } from '../../atomic.js';
 import { runKeskarExperiment, type KeskarOptions } from '../../experiment/keskar.js';
 import { optionalFlag, parseArgs, parseInteger } from '../args.js';

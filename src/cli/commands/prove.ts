@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { exitCode, prove } from '../../report/prove.js';
 import { keskarReportSection } from '../../experiment/keskar.js';
 import { optionalFlag, parseArgs, parseInteger } from '../args.js';
-import { InputError } from '../../errors.js';
+import { InputError } from '../../field/errors.js';
 import { assertWritable } from '../../atomic.js';
 import type { CommandResult } from '../main.js';
 

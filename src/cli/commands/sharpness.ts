@@ -4,7 +4,7 @@
  * backed by its argmax; for piecewise-linear mse problems the argmax is
  * re-checked exactly in rationals and the proven value reported too.
  */
-import { InputError, UsageError } from '../../errors.js';
+import { InputError, UsageError } from '../../field/errors.js';
 import { float64Field, fractionToNumber, rationalField as Q, toFraction } from '../../field/index.js';
 import { datasetIn, flatten, networkIn, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
 import { PIECEWISE_LINEAR, samplePasses } from '../../autodiff/derivatives.js';

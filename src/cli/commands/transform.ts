@@ -1,6 +1,6 @@
 /** `flatcheck transform`: apply a symmetry to a network file, exactly, writing the result whole or not at all. */
 import type { Scalar } from '../../field/field.js';
-import { InputError, UsageError } from '../../errors.js';
+import { InputError, UsageError } from '../../field/errors.js';
 import { parseDecimal, parseRational, rationalField, toFraction } from '../../field/index.js';
 import { HOMOGENEOUS_ACTIVATIONS, networkIn, type Network } from '../../network/index.js';
 import { applySymmetry, describeSymmetry, SYMMETRY_KINDS, type Symmetry } from '../../symmetry/index.js';

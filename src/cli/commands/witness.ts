@@ -1,5 +1,5 @@
 /** `flatcheck witness hessian`: α with |||∇²L(T_α θ)|||₂ ≥ M, certified exactly, and the transformed network. */
-import { InputError, UsageError } from '../../errors.js';
+import { InputError, UsageError } from '../../field/errors.js';
 import { fractionToNumber, rationalField as Q, toFraction } from '../../field/index.js';
 import { datasetIn, networkIn } from '../../network/index.js';
 import { lossHessian } from '../../autodiff/derivatives.js';

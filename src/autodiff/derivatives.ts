@@ -25,8 +25,9 @@ import type { Field } from '../field/field.js';
 import { InputError } from '../field/errors.js';
 import { assertFieldSupports, activate, preActivation } from '../network/forward.js';
 import { checkCompatible } from '../network/json.js';
-import { parameterCount, parameterOffsets } from '../network/flat.js';
-import { shapeOf, type ActivationName, type Dataset, type Network } from '../network/types.js';
+import { dualField, type Dual } from '../field/dual.js';
+import { flatten, parameterCount, parameterOffsets, unflatten } from '../network/flat.js';
+import { mapDataset, mapNetwork, shapeOf, type ActivationName, type Dataset, type Network } from '../network/types.js';
 
 export class KinkError extends Error {
   constructor(
@@ -185,15 +186,6 @@ export function lossGradient<T>(F: Field<T>, net: Network<T>, data: Dataset<T>):
   return gradient;
 }
 
-/** Throws unless every activation is piecewise linear (the exact Hessian's domain). */
-export function assertPiecewiseLinear(net: Network<unknown>): void {
-  net.layers.forEach((l, k) => {
-    if (!PIECEWISE_LINEAR.includes(l.activation)) {
-      throw new InputError(`layers[${k}].activation`, l.activation, 'a piecewise-linear activation for the exact Hessian (φ″ = 0 off the kinks); use the tensor engine for tanh and softplus');
-    }
-  });
-}
-
 /**
  * ∇²L from per-sample passes and output derivatives (see the file comment).
  * Exposed for error bounds, which rerun it on absolute values.
@@ -266,10 +258,38 @@ export function hessianFromPasses<T>(F: Field<T>, net: Network<T>, passes: reado
   return H;
 }
 
-/** ∇²L(θ), exact in the rational field. Piecewise-linear activations; throws KinkError at a kink. */
+/**
+ * H v, by forward-over-reverse: the gradient computed in dual numbers at
+ * θ + v·ε has H v as its tangent. Any activation and loss the field can
+ * evaluate (tanh, softplus and cross-entropy need float64 or bignumber);
+ * exact in the rational field. Throws KinkError at a kink.
+ */
+export function lossHessianVectorProduct<T>(F: Field<T>, net: Network<T>, data: Dataset<T>, v: readonly T[]): T[] {
+  const D = dualField(F);
+  const theta = flatten(net);
+  if (v.length !== theta.length) throw new RangeError(`hvp: expected a vector of ${theta.length} entries, got ${v.length}`);
+  const constant = (x: T): Dual<T> => ({ value: x, tangent: F.zero });
+  const moving = unflatten(mapNetwork(net, constant), theta.map((x, i) => ({ value: x, tangent: v[i]! })));
+  return lossGradient(D, moving, mapDataset(data, constant)).map((g) => g.tangent);
+}
+
+/** ∇²L from P Hessian-vector products with the unit vectors, symmetrised (exactly symmetric already in exact fields). */
+export function hessianByProducts<T>(F: Field<T>, net: Network<T>, data: Dataset<T>): T[][] {
+  const P = parameterCount(shapeOf(net));
+  const columns = Array.from({ length: P }, (_, j) => lossHessianVectorProduct(F, net, data, Array.from({ length: P }, (_, i) => (i === j ? F.one : F.zero))));
+  if (F.exact) return columns; // H[i][j] = columns[j][i] = columns[i][j]
+  const half = F.div(F.one, F.fromScalar(2));
+  return columns.map((_, i) => columns.map((col, j) => F.mul(half, F.add(columns[i]![j]!, col[i]!))));
+}
+
+/**
+ * ∇²L(θ), exact in the rational field; throws KinkError at a kink.
+ * Piecewise-linear activations use the closed form of the file comment;
+ * tanh and softplus, whose φ″ does not vanish, use forward-over-reverse.
+ */
 export function lossHessian<T>(F: Field<T>, net: Network<T>, data: Dataset<T>): T[][] {
   checkCompatible(net, data);
-  assertPiecewiseLinear(net);
+  if (!net.layers.every((l) => PIECEWISE_LINEAR.includes(l.activation))) return hessianByProducts(F, net, data);
   const passes = samplePasses(F, net, data.inputs);
   const derivs = outputDerivatives(F, data, passes.map((p) => p.activations[p.activations.length - 1]!));
   return hessianFromPasses(F, net, passes, derivs);

@@ -9,6 +9,10 @@ import { fitDataset, networkArbitrary, offKinks, rawDatasetArbitrary, runs } fro
 import { datasetIn, networkIn, parseDataset, parseNetwork, randomDataset, randomNetwork, shapeOf } from '../network/index.js';
 import { denseTrace, frobeniusNorm, spectralNorm } from '../curvature/index.js';
 import { initTensorBackend, tensorHessian, tf } from '../tensor/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../cli/main.js';
 import { hessianErrorBound } from './bounds.js';
 import { hessianByProducts, lossHessian, lossHessianVectorProduct } from './derivatives.js';
 
@@ -109,5 +113,29 @@ describe('forward-over-reverse Hessians (dual numbers over any field)', () => {
     expect(withinBound(old, H, bound)).toBe(false);
     expect(Math.abs(denseTrace(old) - denseTrace(H)) / Math.abs(denseTrace(H))).toBeGreaterThan(0.01);
     expect(tf.memory().numTensors).toBeLessThan(50);
+  });
+
+  it('flatcheck eval: Hessian metrics of a tanh network on cross-entropy data in float64 and tfjs (tfjs used to throw) agree within the bound', async () => {
+    const network = { format: 'flatcheck.network/v1', inputSize: 2, layers: [{ weights: [[1, -0.5], [0.75, 2]], bias: [0, 0.3], activation: 'tanh' }, { weights: [[1, -1], [0.5, 0.25]], activation: 'linear' }] };
+    const dataset = { format: 'flatcheck.dataset/v1', loss: 'cross-entropy', inputs: [[1, 3], [0.5, -1]], targets: [0, 1] };
+    const dir = mkdtempSync(join(tmpdir(), 'flatcheck-smooth-'));
+    try {
+      writeFileSync(join(dir, 'net.json'), JSON.stringify(network));
+      writeFileSync(join(dir, 'data.json'), JSON.stringify(dataset));
+      const evaluate = async (engine: string) => {
+        const out: string[] = [];
+        const code = await main(['eval', '--net', join(dir, 'net.json'), '--data', join(dir, 'data.json'), '--metric', 'hessian-trace', '--engine', engine, '--json'], { out: (t) => out.push(t), err: (t) => out.push(t) });
+        expect(code, out.join('\n')).toBe(0);
+        return (JSON.parse(out.join('\n')) as { value: number }).value;
+      };
+      const net = networkIn(float64Field, parseNetwork(network));
+      const data = datasetIn(float64Field, parseDataset(dataset));
+      const b = add(hessianErrorBound(net, data, { u: u32, inputPerturbation: u32 }), hessianErrorBound(net, data, { u: u64 }));
+      const [f64, f32] = [await evaluate('float64'), await evaluate('tfjs')];
+      expect(f64).toBeCloseTo(denseTrace(lossHessian(float64Field, net, data)), 12);
+      expect(Math.abs(f32 - f64)).toBeLessThanOrEqual(b.reduce((s, row, i) => s + row[i]!, 0));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -100,11 +100,22 @@ export interface OutputDerivatives<T> {
   hessian: T[][];
 }
 
-export function outputDerivatives<T>(F: Field<T>, data: Dataset<T>, outputs: readonly (readonly T[])[]): OutputDerivatives<T>[] {
+/** The mse loss's constant 2/(N·O): ∂ℓ/∂f = c·(f − y), ∂²ℓ/∂f² = c·I. */
+function mseScale<T>(F: Field<T>, outputs: readonly (readonly T[])[]): T {
+  return F.div(F.fromScalar(2), F.fromScalar(outputs.length * outputs[0]!.length));
+}
+
+/**
+ * Exact fields apply the mse constant c = 2/(N·O) once, at the end (the
+ * derivatives are linear in it): with N = 3 it is the one division that is
+ * not by 2^a·5^b, and the terminating field stays gcd-free until then.
+ */
+const deferScale = <T>(F: Field<T>, data: Dataset<T>) => F.exact && data.loss === 'mse';
+
+export function outputDerivatives<T>(F: Field<T>, data: Dataset<T>, outputs: readonly (readonly T[])[], scale = true): OutputDerivatives<T>[] {
   const N = outputs.length;
   if (data.loss === 'mse') {
-    const O = outputs[0]!.length;
-    const c = F.div(F.fromScalar(2), F.fromScalar(N * O));
+    const c = scale ? mseScale(F, outputs) : F.one;
     return outputs.map((f, s) => ({
       gradient: f.map((v, o) => F.mul(c, F.sub(v, data.targets[s]![o]!))),
       hessian: f.map((_, i) => f.map((_, j) => (i === j ? c : F.zero))),
@@ -160,7 +171,8 @@ export function lossGradient<T>(F: Field<T>, net: Network<T>, data: Dataset<T>):
   const { weightOffset, biasOffset, fanIn } = parameterOffsets(shape);
   const gradient = new Array<T>(parameterCount(shape)).fill(F.zero);
   const passes = samplePasses(F, net, data.inputs);
-  const derivs = outputDerivatives(F, data, passes.map((p) => p.activations[p.activations.length - 1]!));
+  const outputs = passes.map((p) => p.activations[p.activations.length - 1]!);
+  const derivs = outputDerivatives(F, data, outputs, !deferScale(F, data));
   const K = net.layers.length;
   passes.forEach((pass, s) => {
     let delta = derivs[s]!.gradient.map((e, o) => F.mul(e, pass.derivatives[K - 1]![o]!));
@@ -183,7 +195,9 @@ export function lossGradient<T>(F: Field<T>, net: Network<T>, data: Dataset<T>):
       }
     }
   });
-  return gradient;
+  if (!deferScale(F, data)) return gradient;
+  const c = mseScale(F, outputs);
+  return gradient.map((g) => F.mul(c, g));
 }
 
 /**
@@ -291,6 +305,8 @@ export function lossHessian<T>(F: Field<T>, net: Network<T>, data: Dataset<T>): 
   checkCompatible(net, data);
   if (!net.layers.every((l) => PIECEWISE_LINEAR.includes(l.activation))) return hessianByProducts(F, net, data);
   const passes = samplePasses(F, net, data.inputs);
-  const derivs = outputDerivatives(F, data, passes.map((p) => p.activations[p.activations.length - 1]!));
-  return hessianFromPasses(F, net, passes, derivs);
+  const outputs = passes.map((p) => p.activations[p.activations.length - 1]!);
+  if (!deferScale(F, data)) return hessianFromPasses(F, net, passes, outputDerivatives(F, data, outputs));
+  const c = mseScale(F, outputs);
+  return hessianFromPasses(F, net, passes, outputDerivatives(F, data, outputs, false)).map((row) => row.map((v) => F.mul(c, v)));
 }

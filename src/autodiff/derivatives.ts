@@ -273,6 +273,50 @@ export function hessianFromPasses<T>(F: Field<T>, net: Network<T>, passes: reado
 }
 
 /**
+ * The diagonal of ∇²L alone, in O(N·O·P): for piecewise-linear networks the
+ * residual term has no within-layer block (file comment), so
+ * H[W_k[i][j]] = Σ_s a_{k−1}[j]² · G_k[:, i]ᵀ Λ G_k[:, i] and the bias entry
+ * drops a². Other activations take the diagonal of the whole Hessian.
+ * Exact in the rational field; throws KinkError at a kink.
+ */
+export function lossHessianDiagonal<T>(F: Field<T>, net: Network<T>, data: Dataset<T>): T[] {
+  checkCompatible(net, data);
+  if (!net.layers.every((l) => PIECEWISE_LINEAR.includes(l.activation))) return lossHessian(F, net, data).map((row, p) => row[p]!);
+  const shape = shapeOf(net);
+  const { weightOffset, biasOffset, fanIn } = parameterOffsets(shape);
+  const diagonal = new Array<T>(parameterCount(shape)).fill(F.zero);
+  const passes = samplePasses(F, net, data.inputs);
+  const outputs = passes.map((p) => p.activations[p.activations.length - 1]!);
+  const derivs = outputDerivatives(F, data, outputs, !deferScale(F, data));
+  const weights = weightsOf(net);
+  passes.forEach((pass, s) => {
+    const lambda = derivs[s]!.hessian;
+    const G = outputJacobians(F, weights, pass);
+    G.forEach((Gk, k) => {
+      const a = pass.activations[k]!;
+      for (let i = 0; i < shape.sizes[k]!; i++) {
+        let q = F.zero;
+        for (let o = 0; o < Gk.length; o++) {
+          if (F.sign(Gk[o]![i]!) === 0) continue;
+          let row = F.zero;
+          for (let o2 = 0; o2 < Gk.length; o2++) row = F.add(row, F.mul(lambda[o]![o2]!, Gk[o2]![i]!));
+          q = F.add(q, F.mul(Gk[o]![i]!, row));
+        }
+        if (F.sign(q) === 0) continue;
+        for (let j = 0; j < fanIn[k]!; j++) {
+          const at = weightOffset[k]! + i * fanIn[k]! + j;
+          diagonal[at] = F.add(diagonal[at]!, F.mul(q, F.mul(a[j]!, a[j]!)));
+        }
+        if (biasOffset[k]! >= 0) diagonal[biasOffset[k]! + i] = F.add(diagonal[biasOffset[k]! + i]!, q);
+      }
+    });
+  });
+  if (!deferScale(F, data)) return diagonal;
+  const c = mseScale(F, outputs);
+  return diagonal.map((v) => F.mul(c, v));
+}
+
+/**
  * H v, by forward-over-reverse: the gradient computed in dual numbers at
  * θ + v·ε has H v as its tangent. Any activation and loss the field can
  * evaluate (tanh, softplus and cross-entropy need float64 or bignumber);

@@ -14,7 +14,7 @@ import { denseHvp, lanczos, spectralNorm } from '../src/curvature/spectral.js';
 import { certifySharpnessWitness, findSharpnessWitness, flatVolumeCertificate, float64Oracle, maximiseSharpness, tensorOracle } from '../src/sharpness/index.js';
 import { teacherStudentArbitrary } from '../src/arbitraries/index.js';
 import { checkMetric, FAMILIES, loadRegistry } from '../src/metrics/index.js';
-import { Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
 
 interface Row {
   name: string;

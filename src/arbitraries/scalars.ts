@@ -1,6 +1,6 @@
 /** Scalars: exact rationals, dyadic floats, and positive scales spanning many orders of magnitude. */
 import fc from 'fast-check';
-import { Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
 
 // Counterexamples print a Fraction as "p/q" (fraction.js's own toString writes 1/3 as "0.(3)").
 Object.defineProperty(Fraction.prototype, fc.toStringMethod, {

@@ -2,13 +2,6 @@
 import fc from 'fast-check';
 import { Fraction } from 'fraction.js';
 
-// Counterexamples print a Fraction as "p/q" (fraction.js's own toString writes 1/3 as "0.(3)").
-Object.defineProperty(Fraction.prototype, fc.toStringMethod, {
-  value(this: Fraction) {
-    return JSON.stringify(this.toFraction());
-  },
-});
-
 /** p/q with |p| ≤ maxNumerator, 1 ≤ q ≤ maxDenominator; shrinks toward 0 and small denominators. */
 export function rational(maxNumerator = 12, maxDenominator = 12): fc.Arbitrary<Fraction> {
   return fc

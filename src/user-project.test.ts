@@ -120,7 +120,7 @@ describe('the packed package in a user\'s project', () => {
     expect(wrong.stdout).toContain('wrong.ts');
   });
 
-  it('runs npx flatcheck forward and npx flatcheck check on a .ts metric', () => {
+  it('runs npx flatcheck forward, check on a .ts metric, --version and help; prove asks for a checkout', () => {
     const forward = run('npx', ['flatcheck', 'forward', '--net', 'net.json', '--data', 'data.json', '--json']);
     expect(forward.stderr).toBe('');
     expect(forward.status).toBe(0);
@@ -132,6 +132,13 @@ describe('the packed package in a user\'s project', () => {
     expect(report.claims.ok).toBe(true);
     const version = run('npx', ['flatcheck', '--version']);
     expect(version.stdout.trim()).toBe(pkg.version);
+    const help = run('npx', ['flatcheck', 'help', 'forward']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('usage: flatcheck forward --net NET.json');
+    // The property suite is not in the package: prove says to run it from a checkout.
+    const prove = run('npx', ['flatcheck', 'prove']);
+    expect(prove.status).toBe(2);
+    expect(prove.stderr).toMatch(/from a checkout/);
   });
 
   it("uses the matchers in the project's own vitest run", () => {

@@ -34,6 +34,20 @@ export {
   float64Field,
 } from './field/float64.js';
 export {
+  /** Exact like rationalField, faster: terminating decimals m·2^a·5^b on BigInt, Fractions only past other divisions. */
+  terminatingField,
+  /** A terminatingField value: a Terminating or a Fraction. */
+  type ExactValue,
+  /** A terminatingField value as a Fraction. */
+  exactValueToFraction,
+} from './field/terminating.js';
+export {
+  /** Dual numbers over a field (forward-mode derivatives): second derivatives of smooth networks. */
+  dualField,
+  /** A dual number: a value and its tangent (the derivative along one direction). */
+  type Dual,
+} from './field/dual.js';
+export {
   /** decimal.js at 64 significant digits: a rounded field with exp, log and tanh. */
   bigNumberField,
   /** A bignumber field at a chosen number of significant digits. */

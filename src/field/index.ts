@@ -2,6 +2,7 @@ export * from './field.js';
 export * from './rational.js';
 export * from './float64.js';
 export * from './bignumber.js';
+export * from './dual.js';
 import type { Field, FieldName } from './field.js';
 import { rationalField } from './rational.js';
 import { float64Field } from './float64.js';

@@ -12,6 +12,7 @@ import type { Dataset, Network } from '../network/types.js';
 import { PIECEWISE_LINEAR, lossGradient, lossHessian } from '../autodiff/derivatives.js';
 import type { tf } from '../tensor/backend.js';
 import type { TensorProblem } from '../tensor/derivatives.js';
+import type * as Smooth from '../tensor/smooth.js';
 import type { LossOracle } from '../sharpness/maximiser.js';
 
 export type Family = 'layer-scale' | 'neuron-scale' | 'permutation';
@@ -27,8 +28,10 @@ export interface TensorContext {
   tf: typeof tf;
   /** θ as a float32 tensor (owned by the context: do not dispose). */
   theta: tf.Tensor1D;
-  /** L(θ) as a scalar tensor, differentiable in θ. */
+  /** L(θ) as a scalar tensor, differentiable in θ (twice: it uses `smooth`). */
   loss(theta: tf.Tensor1D): tf.Scalar;
+  /** exp, tanh, sigmoid, softplus and logSumExp whose gradients can be differentiated again (tfjs's own lose terms). */
+  smooth: typeof Smooth;
 }
 
 export interface MetricContext {
@@ -68,7 +71,7 @@ export function defineMetric<M extends Metric>(metric: M): M {
  */
 export async function metricContext(net: Network<number>, data: Dataset<number>, seed = 0): Promise<MetricContext & { dispose(): void; readonly usedRandom: boolean }> {
   // TensorFlow.js is loaded here, not on import: `flatcheck check` and the battery's own thread never need it.
-  const [{ initTensorBackend, tf }, { TensorProblem, withThetaTensor }] = await Promise.all([import('../tensor/backend.js'), import('../tensor/derivatives.js')]);
+  const [{ initTensorBackend, tf }, { TensorProblem, withThetaTensor }, smooth] = await Promise.all([import('../tensor/backend.js'), import('../tensor/derivatives.js'), import('../tensor/smooth.js')]);
   await initTensorBackend();
   const F = float64Field;
   const theta = flatten(net);
@@ -99,7 +102,7 @@ export async function metricContext(net: Network<number>, data: Dataset<number>,
       return usedRandom;
     },
     get tf() {
-      return { tf, theta: problem().theta, loss: (x: tf.Tensor1D) => problem().lossTensor(x) };
+      return { tf, theta: problem().theta, loss: (x: tf.Tensor1D) => problem().lossTensor(x), smooth };
     },
     dispose: () => tensors?.dispose(),
   };

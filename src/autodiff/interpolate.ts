@@ -4,7 +4,7 @@
  * the kinks) is interpolated exactly at d + 1 points t = h·(i − ⌊d/2⌋), and
  * its first and second derivatives at 0 read off the coefficients.
  */
-import { Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
 import { rationalField as Q } from '../field/rational.js';
 import { solve } from '../curvature/exact.js';
 

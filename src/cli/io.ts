@@ -1,7 +1,7 @@
 /** File input and output for the CLI: named read errors, and whole-or-nothing writes. */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Fraction } from 'mathjs';
+import type { Fraction } from 'fraction.js';
 import { InputError } from '../field/errors.js';
 import { rationalField } from '../field/rational.js';
 import { checkCompatible, networkToJson, parseDataset, parseNetwork } from '../network/json.js';

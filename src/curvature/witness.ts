@@ -5,7 +5,7 @@
  * outputs, Hessian or gradient — and checks the claimed bound exactly, so a
  * certificate never relies on the transformation law it illustrates.
  */
-import { Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
 import { powerOfTwo as pow2, rationalField as Q } from '../field/rational.js';
 import { sameOutputs as sameFunction } from '../network/forward.js';
 import { shapeOf, type Dataset, type Network } from '../network/types.js';

@@ -6,7 +6,7 @@
  * a small seeded network and re-checked exactly by the certificate code the
  * properties use (rationals: no rounding, no tolerance).
  */
-import { Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
 import { formatFraction, fractionToNumber, powerOfTwo, rationalField as Q } from '../field/rational.js';
 import { datasetIn, networkIn, randomDataset, randomNetwork, type NetworkSpec } from '../network/index.js';
 import { flatten, forward, loss, sameOutputs, shapeOf, unflatten, type Dataset, type Network } from '../network/index.js';

@@ -3,7 +3,7 @@
  * rationals — its feasibility (‖z‖₂² ≤ ε², or |y_i| ≤ ε(|(A⁺θ)_i| + 1)) and
  * its loss increase — so a reported lower bound is a proven one.
  */
-import type { Fraction } from 'mathjs';
+import type { Fraction } from 'fraction.js';
 import { rationalField as Q, toFraction } from '../field/rational.js';
 import type { Scalar } from '../field/field.js';
 import { loss } from '../network/forward.js';

@@ -61,8 +61,6 @@ export async function sharpnessCommand(args: ParsedArgs, metric: 'ball-sharpness
   return { stdout: `${metric} (ε = ${epsilon}): ≥ ${result.value}${checked ? `, proven exactly: ≥ ${fractionToNumber(checked.value)} (${checked.feasible ? 'feasible' : 'INFEASIBLE'})` : ''} — a lower bound backed by its argmax (--json prints it)` };
 }
 
-export const SHARPNESS_WITNESS_USAGE = 'flatcheck witness sharpness --net NET.json --data DATA.json --epsilon E --bound M [--box] [--out OUT.json] [--json]';
-
 export async function sharpnessWitnessCommand(argv: string[]): Promise<CommandResult> {
   const args = parseArgs(argv, ['net', 'data', 'epsilon', 'bound', 'out'], ['json', 'box']);
   const { net: raw, data: rawData } = readNetworkAndData(args);

@@ -16,7 +16,7 @@ import { float64Field, rationalField as Q } from '../src/field/index.js';
 import { datasetIn, flatten, forward, loss, networkIn, shapeOf, unflatten, type Dataset, type Network } from '../src/network/index.js';
 import { lossGradient, lossHessian, samplePasses } from '../src/autodiff/derivatives.js';
 import { polynomialDerivatives, polynomialHessian } from '../src/autodiff/interpolate.js';
-import { frobeniusSquared, matMul, transpose } from '../src/curvature/exact.js';
+import { frobeniusSquared, matMul, transpose } from '../src/linalg/exact.js';
 import { absorbInputMap, affine, elementwiseSinh, hessianInEta, radial, signedExp, weightNormJacobian, weightNormRows, type Reparametrisation } from '../src/reparam/index.js';
 import { forwardErrorBound } from '../src/network/bounds.js';
 

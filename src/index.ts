@@ -8,6 +8,7 @@ export * from './autodiff/bounds.js';
 export * from './autodiff/interpolate.js';
 export * from './reparam/index.js';
 export * from './tensor/index.js';
+export * from './linalg/index.js';
 export * from './curvature/index.js';
 export * from './sharpness/index.js';
 export * as arbitraries from './arbitraries/index.js';

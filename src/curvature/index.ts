@@ -1,4 +1,3 @@
-export * from './exact.js';
 export * from './spectral.js';
 export * from './witness.js';
 import { parameterOffsets } from '../network/flat.js';

@@ -7,7 +7,7 @@
  */
 import type { Field } from '../field/field.js';
 import { InputError } from '../field/errors.js';
-import { solve } from '../curvature/exact.js';
+import { solve } from '../linalg/exact.js';
 import type { Layer, Network } from '../network/types.js';
 
 export interface Reparametrisation<T> {

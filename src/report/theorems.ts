@@ -15,8 +15,9 @@ import { lossGradient, lossHessian } from '../autodiff/derivatives.js';
 import { applySymmetry, describeSymmetry, symmetryMap, transformGradient, transformHessian, type Symmetry } from '../symmetry/index.js';
 import {
   certifyGradientWitness, certifyHessianWitness, certifyManyEigenvalues, findFlatWitness, findGradientWitness, findHessianWitness, findManyEigenvaluesWitness,
-  frobeniusSquared, largestDiagonal, matricesEqual, trace, traceAt, withinOfInfimum,
+  traceAt, withinOfInfimum,
 } from '../curvature/index.js';
+import { frobeniusSquared, largestDiagonal, matricesEqual, trace } from '../linalg/exact.js';
 import { certifySharpnessWitness, constantPredictorPoint, findSharpnessWitness } from '../sharpness/witness.js';
 import { checkSharpnessClaim } from '../sharpness/check.js';
 import { checkFlatVolumeCertificate, flatVolumeCertificate } from '../sharpness/volume.js';

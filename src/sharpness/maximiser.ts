@@ -10,7 +10,7 @@
  * exact checker (check.ts) can re-evaluate in rationals.
  */
 import { Rng } from '../field/random.js';
-import { solve } from '../curvature/exact.js';
+import { solve } from '../linalg/exact.js';
 import { dot } from '../curvature/spectral.js';
 import { float64Field } from '../field/float64.js';
 

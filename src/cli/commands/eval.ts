@@ -4,7 +4,7 @@ import { InputError } from '../../field/errors.js';
 import { float64Field, fractionToNumber, rationalField as Q } from '../../field/index.js';
 import { datasetIn, loss, networkIn } from '../../network/index.js';
 import { lossGradient, lossHessian, samplePasses } from '../../autodiff/derivatives.js';
-import { frobeniusSquared, trace } from '../../curvature/exact.js';
+import { frobeniusSquared, trace } from '../../linalg/exact.js';
 import { denseTrace, frobeniusNorm, spectralNorm } from '../../curvature/spectral.js';
 import { initTensorBackend, TensorProblem } from '../../tensor/index.js';
 import { choice, optionalFlag, parseArgs, requireFlag, UsageError } from '../args.js';

@@ -12,11 +12,7 @@ import { EVAL_USAGE, evalCommand } from './commands/eval.js';
 import { WITNESS_USAGE, witnessCommand } from './commands/witness.js';
 import { CHECK_USAGE, checkCommand, METRICS_USAGE, metricsCommand } from './commands/check.js';
 import { EXPERIMENT_USAGE, experimentCommand } from './commands/experiment.js';
-
-export interface CommandResult {
-  stdout: string;
-  exitCode?: number;
-}
+import type { CommandResult } from './command.js';
 
 type Command = { usage: string; summary: string; run: (argv: string[]) => Promise<CommandResult> };
 

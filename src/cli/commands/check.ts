@@ -9,7 +9,7 @@ import { checkMetric, DEFAULT_TIME_LIMIT_MS, FAMILIES, loadMetricModule, loadReg
 import { optionalFlag, parseArgs, parseInteger, UsageError } from '../args.js';
 import { writeFileAtomic } from '../io.js';
 import { progressBar } from '../progress.js';
-import type { CommandResult } from '../main.js';
+import type { CommandResult } from '../command.js';
 
 export const CHECK_USAGE = 'flatcheck check MODULE [--families layer-scale,neuron-scale,permutation] [--runs N] [--seed S] [--time-limit MS] [--json] [--junit FILE]';
 export const METRICS_USAGE = 'flatcheck metrics [--json]';

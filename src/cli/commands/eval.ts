@@ -10,7 +10,7 @@ import { initTensorBackend, TensorProblem } from '../../tensor/index.js';
 import { choice, optionalFlag, parseArgs, requireFlag, UsageError } from '../args.js';
 import { sharpnessCommand } from './sharpness.js';
 import { readNetworkAndData } from '../io.js';
-import type { CommandResult } from '../main.js';
+import type { CommandResult } from '../command.js';
 
 export const CURVATURE_METRICS = ['loss', 'gradient-norm', 'hessian-spectral-norm', 'hessian-trace', 'hessian-frobenius'] as const;
 export const SHARPNESS_METRICS = ['ball-sharpness', 'keskar-sharpness'] as const;

@@ -4,7 +4,7 @@ import { writeDirectoryAtomic } from '../../report/prove.js';
 import { runKeskarExperiment, type KeskarOptions } from '../../experiment/keskar.js';
 import { optionalFlag, parseArgs, parseInteger, UsageError } from '../args.js';
 import { readJsonFile } from '../io.js';
-import type { CommandResult } from '../main.js';
+import type { CommandResult } from '../command.js';
 
 export const EXPERIMENT_USAGE = 'flatcheck experiment keskar [--data FILE] [--seeds N] [--out DIR] [--short] [--json]';
 

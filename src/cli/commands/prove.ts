@@ -4,7 +4,7 @@ import { exitCode, prove } from '../../report/prove.js';
 import { keskarReportSection } from '../../experiment/keskar.js';
 import { optionalFlag, parseArgs, parseInteger } from '../args.js';
 import { InputError } from '../../field/errors.js';
-import type { CommandResult } from '../main.js';
+import type { CommandResult } from '../command.js';
 
 export const PROVE_USAGE = 'flatcheck prove [--scale S] [--seed S] [--out DIR] [--json]';
 export const DEFAULT_PROVE_SEED = 20170315;

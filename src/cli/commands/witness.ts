@@ -7,7 +7,7 @@ import { certifyHessianWitness, findHessianWitness } from '../../curvature/witne
 import { applySymmetry } from '../../symmetry/index.js';
 import { optionalFlag, parseArgs, UsageError } from '../args.js';
 import { readNetworkAndData, writeNetworkFile } from '../io.js';
-import type { CommandResult } from '../main.js';
+import type { CommandResult } from '../command.js';
 import { positiveScalar } from './transform.js';
 import { SHARPNESS_WITNESS_USAGE, sharpnessWitnessCommand } from './sharpness.js';
 

@@ -17,7 +17,7 @@ import { loss } from '../network/forward.js';
 import { networkToJson } from '../network/json.js';
 import type { Network } from '../network/types.js';
 import { initTensorBackend } from '../tensor/backend.js';
-import { renderSvg, type VegaLiteSpec } from '../report/charts.js';
+import { renderSvg, type VegaLiteSpec } from '../output/charts.js';
 import type { ExtraSection } from '../report/prove.js';
 import type { Metric } from '../metrics/contract.js';
 import { irisDatasetJson, splitDataset, type Split } from './data.js';

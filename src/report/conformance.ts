@@ -5,7 +5,7 @@
  * or failed, as Markdown, as JSON and as a heat map.
  */
 import { checkMetric, FAMILIES, type BatteryReport, type Counterexample, type Family, type Metric, type Verdict } from '../metrics/index.js';
-import type { VegaLiteSpec } from './charts.js';
+import type { VegaLiteSpec } from '../output/charts.js';
 
 export interface MatrixCell {
   family: Family;

@@ -3,7 +3,7 @@ import { FLOAT64_UNIT_ROUNDOFF as u, float64Field as F } from '../field/float64.
 import { flatten, loss, unflatten } from '../network/index.js';
 import { lossGradient } from '../autodiff/derivatives.js';
 import { figure5 } from '../reparam/index.js';
-import { renderSvg } from './charts.js';
+import { renderSvg } from '../output/charts.js';
 import { alphaGrid, curvatureFigure, curvatureSpec, figure5Figure, figure5Spec, figureMinimum, sharpnessFigure, sharpnessSpec, type CurvatureFigure } from './figures.js';
 
 const m = figureMinimum(20170315);

@@ -7,11 +7,12 @@
  * directory is replaced whole or not at all.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { loadRegistry, type Metric } from '../metrics/index.js';
+import { writeDirectoryAtomic } from '../output/atomic.js';
 import { renderSvg } from '../output/charts.js';
 import { conformanceMatrix, matrixMarkdown, matrixSpec, type ConformanceMatrix } from './conformance.js';
 import {
@@ -244,29 +245,6 @@ export function renderMarkdown(r: ProofReport, extra: readonly ExtraSection[] = 
 }
 
 const THEOREM_HAS_WITNESS = (t: TheoremSection) => t.witness !== undefined || t.witnessError !== undefined;
-
-/** Replaces `dir` with the files given, whole or not at all. */
-export function writeDirectoryAtomic(dir: string, files: Record<string, string>): void {
-  const target = resolve(dir);
-  mkdirSync(dirname(target), { recursive: true });
-  const staging = `${target}.${process.pid}.staging`;
-  const previous = `${target}.${process.pid}.previous`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging);
-  try {
-    for (const [name, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(staging, name)), { recursive: true });
-      writeFileSync(join(staging, name), text);
-    }
-    if (existsSync(target)) renameSync(target, previous);
-    renameSync(staging, target);
-    rmSync(previous, { recursive: true, force: true });
-  } catch (e) {
-    rmSync(staging, { recursive: true, force: true });
-    if (existsSync(previous) && !existsSync(target)) renameSync(previous, target);
-    throw e;
-  }
-}
 
 /** 0 when the report holds (every check, witness and claim), 1 otherwise: the CLI's exit code. */
 export function exitCode(report: Pick<ProofReport, 'ok'>): number {

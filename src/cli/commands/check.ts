@@ -7,7 +7,7 @@
 import { InputError } from '../../field/errors.js';
 import { checkMetric, DEFAULT_TIME_LIMIT_MS, FAMILIES, loadMetricModule, loadRegistry, type BatteryReport, type Family } from '../../metrics/index.js';
 import { optionalFlag, parseArgs, parseInteger, UsageError } from '../args.js';
-import { writeFileAtomic } from '../io.js';
+import { writeFileAtomic } from '../../output/atomic.js';
 import { progressBar } from '../progress.js';
 import type { CommandResult } from '../command.js';
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRegistry } from '../metrics/index.js';
-import { exitCode, prove, type ProveOptions, type VitestJson } from './prove.js';
+import { exitCode, prove, type ProveOptions } from './prove.js';
+import type { VitestJson } from './summary.js';
 import { THEOREMS } from './theorems.js';
 import brokenMetric from '../../fixtures/metrics/weight-decay.js';
 

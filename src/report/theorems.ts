@@ -22,7 +22,7 @@ import { certifySharpnessWitness, constantPredictorPoint, findSharpnessWitness }
 import { checkSharpnessClaim } from '../sharpness/check.js';
 import { checkFlatVolumeCertificate, flatVolumeCertificate } from '../sharpness/volume.js';
 import { hessianInEta, radial } from '../reparam/index.js';
-import type { ProofSummary } from './prove.js';
+import type { ProofSummary } from './summary.js';
 import type { CaseCount } from './case-counts.js';
 
 type Net = Network<Fraction>;

@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { loadRegistry, type Metric } from '../metrics/index.js';
 import { writeDirectoryAtomic } from '../output/atomic.js';
@@ -19,7 +19,8 @@ import {
   curvatureFigure, curvatureSpec, figure5Figure, figure5Spec, figureMinimum, sharpnessFigure, sharpnessSpec,
   type CurvatureFigure, type Figure5, type SharpnessFigure,
 } from './figures.js';
-import { casesText, theoremMarkdown, theoremSections, THEOREMS, type TheoremEntry, type TheoremSection } from './theorems.js';
+import { casesText, theoremMarkdown, theoremSections, type TheoremSection } from './sections.js';
+import { THEOREMS, type TheoremEntry } from './theorems.js';
 import { summarise, type ProofSummary, type VitestJson } from './summary.js';
 
 /**

@@ -32,11 +32,9 @@ export interface TheoremSection {
 export function theoremSections(summary: ProofSummary, table: readonly TheoremEntry[] = THEOREMS): TheoremSection[] {
   return table.map((entry) => {
     const checks: TheoremCheck[] = [];
-    for (const { file, describe } of entry.covers) {
-      for (const f of summary.files.filter((f) => f.file === file)) {
-        for (const claim of f.claims.filter((c) => describe.test(c.statement))) {
-          for (const k of claim.checks) checks.push({ file, statement: claim.statement, title: k.title, status: k.status, ...(k.cases ? { cases: k.cases } : {}) });
-        }
+    for (const { file, claims } of summary.files) {
+      for (const claim of claims) {
+        for (const k of claim.checks.filter((k) => k.covers?.includes(entry.id))) checks.push({ file, statement: claim.statement, title: k.title, status: k.status, ...(k.cases ? { cases: k.cases } : {}) });
       }
     }
     let witness: Witness | undefined;

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { CaseCount } from './case-counts.js';
+import type { TheoremId } from './covers.js';
 
 interface VitestAssertion {
   ancestorTitles: string[];
@@ -9,7 +10,7 @@ interface VitestAssertion {
   status: 'passed' | 'failed' | 'skipped' | 'pending' | 'todo';
   duration: number | null;
   failureMessages: string[];
-  meta?: { fastCheck?: CaseCount };
+  meta?: { fastCheck?: CaseCount; covers?: TheoremId[] };
 }
 export interface VitestJson {
   numPassedTests: number;
@@ -26,7 +27,7 @@ export interface ProofSummary {
   files: {
     file: string;
     source: string;
-    claims: { statement: string; checks: { title: string; status: string; durationMs: number; cases?: CaseCount; failure?: string }[] }[];
+    claims: { statement: string; checks: { title: string; status: string; durationMs: number; cases?: CaseCount; covers?: TheoremId[]; failure?: string }[] }[];
   }[];
 }
 
@@ -53,6 +54,7 @@ export function summarise(json: VitestJson, opts: { scale: number; seed: number;
           status: a.status,
           durationMs: Math.round(a.duration ?? 0),
           ...(a.meta?.fastCheck ? { cases: a.meta.fastCheck } : {}),
+          ...(a.meta?.covers ? { covers: a.meta.covers } : {}),
           ...(a.failureMessages.length ? { failure: a.failureMessages.join('\n').split('\n').slice(0, 12).join('\n') } : {}),
         });
       }

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { loadRegistry, type Metric } from '../metrics/index.js';
 import { writeDirectoryAtomic } from '../output/atomic.js';
 import { renderSvg } from '../output/charts.js';
+import { anchor, escapeCell } from '../output/markdown.js';
 import { conformanceMatrix, matrixMarkdown, matrixSpec, type ConformanceMatrix } from './conformance.js';
 import {
   curvatureFigure, curvatureSpec, figure5Figure, figure5Spec, figureMinimum, sharpnessFigure, sharpnessSpec,
@@ -97,7 +98,6 @@ export function runVitest(opts: ProveOptions, jsonPath: string, signal?: AbortSi
   });
 }
 
-const anchor = (title: string) => title.toLowerCase().replace(/[^\p{L}\p{N} -]/gu, '').trim().replace(/ /g, '-');
 const FIGURE_FILES = { curvature: 'figures/curvature.svg', sharpness: 'figures/sharpness.svg', figure5: 'figures/figure5.svg', conformance: 'figures/conformance.svg' } as const;
 
 /** The appendix: every property file, statement and check, with its case count. */
@@ -109,7 +109,7 @@ function checksMarkdown(s: ProofSummary): string[] {
       out.push(`#### ${c.statement}`, '', '| check | cases | result | time |', '|---|---|---|---|');
       for (const k of c.checks) {
         const cases = casesText(k.cases);
-        out.push(`| ${k.title.replace(/\|/g, '\\|')} | ${cases} | ${k.status === 'passed' ? '✅ passed' : `❌ ${k.status}`} | ${(k.durationMs / 1000).toFixed(2)} s |`);
+        out.push(`| ${escapeCell(k.title)} | ${cases} | ${k.status === 'passed' ? '✅ passed' : `❌ ${k.status}`} | ${(k.durationMs / 1000).toFixed(2)} s |`);
       }
       for (const k of c.checks.filter((k) => k.failure)) out.push('', `<details><summary>${k.title}: failure</summary>`, '', '```', k.failure!, '```', '</details>');
       out.push('');

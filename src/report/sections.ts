@@ -1,4 +1,5 @@
 /** The theorem sections of the proof report: the table (theorems.ts) met with the suite's results, and their Markdown. */
+import { escapeCell as escape } from '../output/markdown.js';
 import type { CaseCount } from './case-counts.js';
 import type { ProofSummary } from './summary.js';
 import { THEOREMS, type TheoremEntry } from './theorems.js';
@@ -64,8 +65,6 @@ export function theoremSections(summary: ProofSummary, table: readonly TheoremEn
     };
   });
 }
-
-const escape = (s: string) => s.replace(/\|/g, '\\|');
 
 /** "400 (+3 discarded)"; a negative control's count is the runs until its (intended) counterexample. */
 export function casesText(c: CaseCount | undefined): string {

@@ -18,7 +18,7 @@ import { networkToJson } from '../network/json.js';
 import type { Network } from '../network/types.js';
 import { initTensorBackend } from '../tensor/backend.js';
 import { renderSvg, type VegaLiteSpec } from '../output/charts.js';
-import type { ExtraSection } from '../report/prove.js';
+import type { ExtraSection } from '../report/index.js';
 import type { Metric } from '../metrics/contract.js';
 import { irisDatasetJson, splitDataset, type Split } from './data.js';
 import { trainNetwork, type TrainedNetwork } from './train.js';

@@ -1,1 +1,2 @@
 export * from './reparametrisation.js';
+export * from './weightnorm.js';

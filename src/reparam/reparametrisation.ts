@@ -231,4 +231,3 @@ export function signedExp(signs: readonly number[]): Reparametrisation<number> {
     curvatureTerm: (eta, w) => eta.map((e, i) => eta.map((_, j) => (i === j ? w[i]! * signs[i]! * Math.exp(e) : 0))),
   };
 }
-export * from './weightnorm.js';

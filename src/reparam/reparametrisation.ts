@@ -7,7 +7,7 @@
  */
 import type { Field } from '../field/field.js';
 import { InputError } from '../field/errors.js';
-import { solve } from '../linalg/exact.js';
+import { matMul, solve, transpose } from '../linalg/exact.js';
 import type { Layer, Network } from '../network/types.js';
 
 export interface Reparametrisation<T> {
@@ -185,17 +185,15 @@ export function absorbInputMap<T>(F: Field<T>, net: Network<T>, A: T[][], c: T[]
  * Σ_i w_i ∇²(outer∘inner)_i = J_innerᵀ (Σ_i w_i ∇²outer_i) J_inner + Σ_k (J_outerᵀ w)_k ∇²inner_k.
  */
 export function compose<T>(F: Field<T>, outer: Reparametrisation<T>, inner: Reparametrisation<T>): Reparametrisation<T> {
-  const matMul = (A: T[][], B: T[][]) => A.map((row) => B[0]!.map((_, j) => row.reduce((s, a, k) => (F.sign(a) === 0 ? s : F.add(s, F.mul(a, B[k]![j]!))), F.zero)));
-  const transpose = (A: T[][]) => A[0]!.map((_, j) => A.map((row) => row[j]!));
   return {
     name: `${outer.name}∘${inner.name}`,
     toTheta: (eta) => outer.toTheta(inner.toTheta(eta)),
     toEta: (theta) => inner.toEta(outer.toEta(theta)),
-    jacobian: (eta) => matMul(outer.jacobian(inner.toTheta(eta)), inner.jacobian(eta)),
+    jacobian: (eta) => matMul(F, outer.jacobian(inner.toTheta(eta)), inner.jacobian(eta)),
     curvatureTerm: (eta, w) => {
       const mid = inner.toTheta(eta);
       const Ji = inner.jacobian(eta);
-      const first = matMul(matMul(transpose(Ji), outer.curvatureTerm(mid, w)), Ji);
+      const first = matMul(F, matMul(F, transpose(Ji), outer.curvatureTerm(mid, w)), Ji);
       const pulled = transpose(outer.jacobian(mid)).map((row) => row.reduce((s, x, k) => F.add(s, F.mul(x, w[k]!)), F.zero));
       const second = inner.curvatureTerm(eta, pulled);
       return first.map((row, i) => row.map((v, j) => F.add(v, second[i]![j]!)));

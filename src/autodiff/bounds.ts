@@ -19,7 +19,7 @@
  * Valid only when every float pre-activation has the exact one's sign:
  * `sameActivationPattern` checks that each |ẑ| exceeds its own error bound.
  */
-import { float64Field } from '../field/float64.js';
+import { float64Field, FLOAT64_UNIT_ROUNDOFF } from '../field/float64.js';
 import { absoluteBound, forwardRelativeBound, gamma } from '../network/bounds.js';
 import { activate, preActivation } from '../network/forward.js';
 import { mapNetwork, type Dataset, type Network } from '../network/types.js';
@@ -97,7 +97,7 @@ export function hessianErrorBound(net: Network<number>, data: Dataset<number> & 
   const Habs = hessianFromPasses(F, absNet, absPasses, absDerivs);
   const Rerr = hessianFromPasses(F, absNet, absPasses, errDerivs);
   // The bound is itself computed in float64: cover its own rounding.
-  const own = 1 + gamma(m + 4, 2 ** -53);
+  const own = 1 + gamma(m + 4, FLOAT64_UNIT_ROUNDOFF);
   return Habs.map((row, i) => row.map((h, j) => (g * h + (1 + g) * Rerr[i]![j]!) * own));
 }
 
@@ -143,6 +143,6 @@ export function gradientErrorBound(net: Network<number>, data: Dataset<number> &
   const inputs = data.inputs.map((x) => x.map(Math.abs));
   const targets = data.targets.map((y) => y.map((v) => -Math.abs(v)));
   const g = lossGradient(F, dominating, { loss: 'mse', inputs, targets });
-  const own = 1 + gamma(m + 4, 2 ** -53);
+  const own = 1 + gamma(m + 4, FLOAT64_UNIT_ROUNDOFF);
   return g.map((v) => gamma(m, u) * v * own);
 }

@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { float64Field, FLOAT64_UNIT_ROUNDOFF as u } from '../field/float64.js';
-import { Rng } from '../field/random.js';
+import { DEFAULT_SEED, Rng } from '../field/random.js';
 import { networkToJson, datasetToJson } from '../network/index.js';
 import { loss } from '../network/forward.js';
 import { flatten, parameterCount, unflatten } from '../network/flat.js';
@@ -286,7 +286,7 @@ async function checkFamily(run: Evaluate, family: Family, runs: number, seed: nu
 
 export async function checkMetric(metric: Metric, options: BatteryOptions = {}): Promise<BatteryReport> {
   const families = options.families ?? FAMILIES;
-  const seed = options.seed ?? 20170315;
+  const seed = options.seed ?? DEFAULT_SEED;
   const report: BatteryReport = { metric: metric.id, families: {}, claims: { ok: true, failed: [] } };
   const timeLimitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
   const isolated = options.module === undefined ? undefined : new IsolatedMetric(options.module);

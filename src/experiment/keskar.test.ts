@@ -19,7 +19,8 @@ import { irisDatasetJson, splitDataset } from './data.js';
 import { trainNetwork } from './train.js';
 import { MEASURE_IDS } from './measure.js';
 import { checkExactly } from './reversal.js';
-import { runKeskarExperiment, type KeskarExperiment, type KeskarOptions } from './keskar.js';
+import { runKeskarExperiment } from './keskar.js';
+import type { KeskarExperiment, KeskarOptions } from './keskar-types.js';
 
 const FAST: KeskarOptions = { seeds: 1, sizes: [[8]], maxEpochs: 30, restarts: 1, iterations: 10, splitSeed: 11 };
 const seedNote = `(split seed ${FAST.splitSeed}, training seed 1)`;

@@ -1,7 +1,8 @@
 /** `flatcheck experiment keskar`: Keskar's small- vs large-batch sharpness on real data, and its reversal (issue 6). */
 import { InputError } from '../../field/errors.js';
 import { writeDirectoryAtomic } from '../../output/atomic.js';
-import { runKeskarExperiment, type KeskarOptions } from '../../experiment/keskar.js';
+import { runKeskarExperiment } from '../../experiment/keskar.js';
+import type { KeskarOptions } from '../../experiment/keskar-types.js';
 import { optionalFlag, parseArgs, parseInteger, UsageError } from '../args.js';
 import { readJsonFile } from '../io.js';
 import type { CommandResult } from '../command.js';

@@ -21,7 +21,6 @@ function exactCase({ network, dataset }: NetworkAndData): { net: Network<Fractio
   return { net: networkIn(Q, network), data: datasetIn(Q, dataset) };
 }
 
-
 /** Bounds from 1 to 1e12 and beyond, as exact rationals (10^k and a few awkward ones). */
 const bounds = fc.oneof(
   fc.integer({ min: 0, max: 15 }).map((k) => new Fraction(10n ** BigInt(k), 1n)),

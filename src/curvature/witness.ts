@@ -216,4 +216,3 @@ export function findFlatWitness(net: Net, H: Fraction[][], eta: Fraction): FlatW
   }
   return { alphas: [a, a.inverse()], traceAtAlpha: traceAt(a, A, B, C), A, B, C };
 }
-

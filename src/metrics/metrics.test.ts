@@ -52,7 +52,6 @@ describe('the metric registry', () => {
   });
 });
 
-
 describe('the metric context', () => {
   it('creates tensors only when ctx.tf is used, agrees with the float64 loss, and disposes them all', async () => {
     const { tf } = await import('../tensor/backend.js');

@@ -164,7 +164,6 @@ export function hessianInEta<T>(F: Field<T>, g: Reparametrisation<T>, eta: reado
   return law.map((row, i) => row.map((v, j) => F.add(v, extra[i]![j]!)));
 }
 
-
 /**
  * Section 5.2 / Appendix D: an input map x = A u + c (A invertible). The
  * first layer absorbs it — W₁' = W₁A, b₁' = W₁c + b₁ — so the network in u

@@ -49,7 +49,6 @@ export interface MaximiserOptions {
   startDirections?: number[][];
 }
 
-
 /** A seeded n × p Gaussian matrix (columns scaled by 1/√n), the random subspace of Keskar et al. */
 export function randomSubspace(n: number, p: number, seed: number): number[][] {
   const rng = new Rng(seed);

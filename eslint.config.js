@@ -24,6 +24,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // The bottom layers stay at the bottom: field/ imports nothing else of flatcheck, linalg/ only field/.
+  { files: ['src/field/**/*.ts'], ignores: ['**/*.test.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../*'], message: 'field/ imports nothing else of flatcheck.' }] }] } },
+  { files: ['src/linalg/**/*.ts'], ignores: ['**/*.test.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(?!field/)', message: 'linalg/ depends only on field/.' }] }] } },
   // The loaders' property feeds them 1e400 on purpose: JSON's way to spell a number beyond float64.
   { files: ['properties/loaders.prop.ts'], rules: { 'no-loss-of-precision': 'off' } },
 );

@@ -1,7 +1,7 @@
 /**
  * The main job: run the theorem suite (properties/) at report-grade run
  * counts with one recorded seed, then — in process — the theorem sections
- * with their exactly re-checked sample witnesses (theorems.ts), the
+ * with their exactly re-checked sample witnesses (theorems.ts, sections.ts), the
  * conformance matrix of every registered metric (conformance.ts) and the
  * figures (figures.ts), and write a readable proof report. The report
  * directory is replaced whole or not at all.

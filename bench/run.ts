@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { fitDataset, fitSymmetry, networkArbitrary, rawDatasetArbitrary, rawSymmetryArbitrary } from '../src/arbitraries/index.js';
-import { float64Field, rationalField } from '../src/field/index.js';
+import { float64Field, rationalField, type Field } from '../src/field/index.js';
+import { terminatingField } from '../src/field/terminating.js';
 import { datasetIn, flatten, forward, networkIn, parameterCount, randomDataset, randomNetwork, shapeOf, unflatten } from '../src/network/index.js';
 import { applyMap, symmetryMap } from '../src/symmetry/index.js';
 import { initTensorBackend, tensorForward, TensorProblem, tf } from '../src/tensor/index.js';
@@ -122,6 +123,30 @@ function exactHessianTimes(): void {
   }
 }
 
+/**
+ * The gcd-free terminating field against the Fraction field: the exact
+ * Hessian of an 8-12-12-3 net (303 parameters, 32 samples) with float32
+ * weights, and the exact forward pass of the equivalence property's cases.
+ */
+function exactFieldTimes(): void {
+  const raw = randomNetwork({ inputSize: 8, hidden: [12, 12], outputSize: 3, activation: 'relu', bias: true }, 5);
+  const toFloat32 = (x: unknown) => (typeof x === 'number' ? Math.fround(x) : x);
+  const f32 = { ...raw, layers: raw.layers.map((l) => ({ ...l, weights: l.weights.map((r) => r.map(toFloat32)), ...(l.bias ? { bias: l.bias.map(toFloat32) } : {}) })) } as typeof raw;
+  const rawData = randomDataset({ inputSize: 8, outputSize: 3, samples: 32, loss: 'mse' }, 6);
+  const cases = fc.sample(fc.tuple(networkArbitrary({ weights: 'dyadic' }), rawDatasetArbitrary({ values: 'dyadic' })), { numRuns: 200, seed: 1 });
+  for (const [name, F] of [['Fraction', rationalField], ['terminating', terminatingField]] as [string, Field<unknown>][]) {
+    const net = networkIn(F, f32);
+    const data = datasetIn(F, rawData);
+    const start = performance.now();
+    lossHessian(F, net, data);
+    rows.push({ name: `exact Hessian (${name}), 303 params`, value: performance.now() - start, unit: 'ms', detail: '32 samples, float32 weights; target ≤ 5000 ms' });
+    const prepared = cases.map(([n, d]) => [networkIn(F, n), datasetIn(F, fitDataset(d, shapeOf(n)))] as const);
+    const t0 = performance.now();
+    for (const [n, d] of prepared) forward(F, n, d.inputs);
+    rows.push({ name: `exact forward (${name})`, value: prepared.length / ((performance.now() - t0) / 1000), unit: 'cases/s', detail: `${prepared.length} dyadic networks of the property generator` });
+  }
+}
+
 /** The maximiser's cost: gradient evaluations per restart and time, on bench nets (float64 and tfjs). */
 async function maximiserCost(): Promise<void> {
   await initTensorBackend();
@@ -189,6 +214,7 @@ await forwardPasses();
 await tensorDerivatives();
 lanczosVersusDense();
 exactHessianTimes();
+exactFieldTimes();
 const width = Math.max(...rows.map((r) => r.name.length));
 for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.value.toPrecision(4).padStart(10)} ${r.unit.padEnd(8)} ${r.detail}`);
 writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`);

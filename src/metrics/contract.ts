@@ -11,6 +11,7 @@ import { datasetToJson, networkToJson } from '../network/json.js';
 import type { Dataset, Network } from '../network/types.js';
 import { PIECEWISE_LINEAR, lossGradient, lossHessian } from '../autodiff/derivatives.js';
 import { initTensorBackend, tf } from '../tensor/backend.js';
+import * as smooth from '../tensor/smooth.js';
 import { TensorProblem, withThetaTensor } from '../tensor/derivatives.js';
 import type { LossOracle } from '../sharpness/maximiser.js';
 import { SYMMETRY_KINDS, type SymmetryKind } from '../symmetry/symmetry.js';
@@ -29,8 +30,10 @@ export interface TensorContext {
   tf: typeof tf;
   /** θ as a float32 tensor (owned by the context: do not dispose). */
   theta: tf.Tensor1D;
-  /** L(θ) as a scalar tensor, differentiable in θ. */
+  /** L(θ) as a scalar tensor, differentiable in θ (twice: it uses `smooth`). */
   loss(theta: tf.Tensor1D): tf.Scalar;
+  /** exp, tanh, sigmoid, softplus and logSumExp whose gradients can be differentiated again (tfjs's own lose terms). */
+  smooth: typeof smooth;
 }
 
 export interface MetricContext {
@@ -99,7 +102,7 @@ export async function metricContext(net: Network<number>, data: Dataset<number>,
       return usedRandom;
     },
     get tf() {
-      return { tf, theta: problem().theta, loss: (x: tf.Tensor1D) => problem().lossTensor(x) };
+      return { tf, theta: problem().theta, loss: (x: tf.Tensor1D) => problem().lossTensor(x), smooth };
     },
     dispose: () => tensors?.dispose(),
   };

@@ -174,7 +174,7 @@ const majorant = (v: number, a: number): Majorant => ({ v, a });
 const majorantField: Field<Majorant> = {
   name: 'float64',
   exact: false,
-  unitRoundoff: 2 ** -53,
+  unitRoundoff: FLOAT64_UNIT_ROUNDOFF,
   zero: majorant(0, 0),
   one: majorant(1, 1),
   fromScalar: (x) => {
@@ -241,6 +241,6 @@ export function smoothHessianErrorBound(net: Network<number>, data: Dataset<numb
   const A = hessianByProducts(majorantField, mapNetwork(net, leaf), { ...data, inputs: data.inputs.map((x) => x.map(leaf)), targets: data.loss === 'mse' ? data.targets.map((y) => y.map(leaf)) : data.targets } as Dataset<Majorant>);
   // ρ relative error on each converted leaf counts as that many more roundings of size u.
   const g = gamma(m, opts.u) + (m * rho) / (1 - m * rho);
-  const own = 1 + gamma(m + 4, 2 ** -53);
+  const own = 1 + gamma(m + 4, FLOAT64_UNIT_ROUNDOFF);
   return A.map((row) => row.map((x) => g * x.a * own));
 }

@@ -174,8 +174,12 @@ export {
 export {
   /** ∇L(θ) in any field (closed form for MLPs). */
   lossGradient,
-  /** ∇²L(θ) in any field (closed form for piecewise-linear MLPs). */
+  /** ∇²L(θ) in any field (closed form for piecewise-linear MLPs, forward-over-reverse for tanh and softplus). */
   lossHessian,
+  /** The diagonal of ∇²L(θ) alone, in O(N·O·P): no P × P matrix. */
+  lossHessianDiagonal,
+  /** H v in any field by forward-over-reverse (dual numbers), for every activation and loss. */
+  lossHessianVectorProduct,
   /** A pre-activation exactly 0 (a ReLU kink), where derivatives are undefined: names sample, layer and unit. */
   KinkError,
   /** The activations whose networks are piecewise linear in θ. */
@@ -184,9 +188,13 @@ export {
 export {
   /** A bound on the float error of lossGradient. */
   gradientErrorBound,
-  /** A bound on the float error of lossHessian. */
+  /** A bound on the float error of lossHessian (any engine's, at its unit round-off). */
   hessianErrorBound,
 } from './autodiff/bounds.js';
+export {
+  /** Loss, gradient and Hessian-vector products on Float64Array (backprop and the R-operator), O(N·P) each. */
+  Float64Problem,
+} from './autodiff/typed.js';
 
 // Reparametrisations θ = g(η), and the Hessian in η.
 export {
@@ -232,6 +240,10 @@ export {
 export {
   /** Outputs and loss in TensorFlow.js, read back as numbers. */
   tensorForward,
+  /** The smooth ops a tensor forward pass uses (tanh, softplus, log-sum-exp). */
+  type SmoothOps,
+  /** exp-based ops whose TensorFlow.js gradients can be differentiated again (tfjs's own lose terms). */
+  TWICE_DIFFERENTIABLE,
 } from './tensor/network.js';
 
 // Curvature: Hessian norms, traces and spectra; witnesses that a symmetry makes them large.
@@ -244,14 +256,16 @@ export {
   frobeniusSquared,
   /** The numbers of positive, negative and zero eigenvalues, exactly. */
   inertia,
-} from './curvature/exact.js';
+} from './linalg/exact.js';
 export {
-  /** The spectral norm of a symmetric matrix (Jacobi eigenvalues). */
+  /** The spectral norm of a symmetric matrix (Householder + QL eigenvalues). */
   spectralNorm,
   /** The eigenvalues of a symmetric matrix. */
   symmetricEigenvalues,
-  /** Lanczos iteration on a Hessian-vector product. */
+  /** Lanczos iteration on a Hessian-vector product, stopping on its residual bound. */
   lanczos,
+  /** Lanczos's Ritz values, residual bound and whether it converged. */
+  type LanczosResult,
   /** Power iteration on a Hessian-vector product. */
   powerIteration,
   /** Hutchinson's trace estimator. */
@@ -266,7 +280,9 @@ export {
   type HessianCertificate,
   /** A layer-scale α with a diagonal Hessian entry (hence the spectral norm) ≥ M. */
   findHessianWitness,
-  /** Recomputes the Hessian at T_α θ exactly and checks the witness, outputs unchanged. */
+  /** The same from the Hessian's diagonal alone (lossHessianDiagonal), for trained-size networks. */
+  findDiagonalWitness,
+  /** Recomputes the Hessian's diagonal at T_α θ exactly and checks the witness, outputs unchanged. */
   certifyHessianWitness,
   /** A layer-scale α with a gradient entry ≥ M. */
   findGradientWitness,
@@ -346,9 +362,11 @@ export {
   type Counterexample,
   /** The conformance battery on a metric. */
   checkMetric,
+} from './metrics/battery.js';
+export {
   /** The default time limit of one evaluation, in milliseconds. */
   DEFAULT_TIME_LIMIT_MS,
-} from './metrics/battery.js';
+} from './metrics/evaluate.js';
 export {
   /** The registered reference metrics. */
   loadRegistry,

@@ -6,7 +6,7 @@
  */
 import { Fraction } from 'fraction.js';
 import { rationalField as Q } from '../field/rational.js';
-import { solve } from '../curvature/exact.js';
+import { solve } from '../linalg/exact.js';
 
 export function polynomialDerivatives(f: (t: Fraction) => Fraction, degree: number, h: Fraction): { first: Fraction; second: Fraction } {
   const half = Math.floor(degree / 2);

@@ -11,11 +11,7 @@ import { readFileSync } from 'node:fs';
 import { InputError } from '../field/errors.js';
 import { KinkError } from '../autodiff/derivatives.js';
 import { UsageError } from './args.js';
-
-export interface CommandResult {
-  stdout: string;
-  exitCode?: number;
-}
+import type { CommandResult } from './command.js';
 
 interface Verb {
   usage: string;

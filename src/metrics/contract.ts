@@ -14,9 +14,11 @@ import type { tf } from '../tensor/backend.js';
 import type { TensorProblem } from '../tensor/derivatives.js';
 import type * as Smooth from '../tensor/smooth.js';
 import type { LossOracle } from '../sharpness/maximiser.js';
+import { SYMMETRY_KINDS, type SymmetryKind } from '../symmetry/symmetry.js';
 
-export type Family = 'layer-scale' | 'neuron-scale' | 'permutation';
-export const FAMILIES: readonly Family[] = ['layer-scale', 'neuron-scale', 'permutation'];
+/** The symmetry families a metric is checked under: the kinds of symmetry. */
+export type Family = SymmetryKind;
+export const FAMILIES: readonly Family[] = SYMMETRY_KINDS;
 
 export interface MetricClaims {
   invariant?: Family[];

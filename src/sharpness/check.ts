@@ -9,7 +9,7 @@ import type { Scalar } from '../field/field.js';
 import { loss } from '../network/forward.js';
 import { flatten, unflatten } from '../network/flat.js';
 import type { Dataset, Network } from '../network/types.js';
-import { solve } from '../curvature/exact.js';
+import { solve } from '../linalg/exact.js';
 
 export type ExactRegion =
   | { kind: 'ball'; epsilon: Scalar }

@@ -4,11 +4,11 @@ import { InputError } from '../../field/errors.js';
 import { float64Field, fractionToNumber, rationalField as Q } from '../../field/index.js';
 import { datasetIn, loss, networkIn } from '../../network/index.js';
 import { lossGradient, lossHessian, samplePasses } from '../../autodiff/derivatives.js';
-import { frobeniusSquared, trace } from '../../curvature/exact.js';
+import { frobeniusSquared, trace } from '../../linalg/exact.js';
 import { denseTrace, frobeniusNorm, spectralNorm } from '../../curvature/spectral.js';
 import { choice, optionalFlag, parseArgs, requireFlag, UsageError } from '../args.js';
 import { readNetworkAndData } from '../io.js';
-import type { CommandResult } from '../main.js';
+import type { CommandResult } from '../command.js';
 
 export const CURVATURE_METRICS = ['loss', 'gradient-norm', 'hessian-spectral-norm', 'hessian-trace', 'hessian-frobenius'] as const;
 export const SHARPNESS_METRICS = ['ball-sharpness', 'keskar-sharpness'] as const;

@@ -5,7 +5,7 @@ import { rationalField } from '../../field/rational.js';
 import { datasetIn, forward, loss, networkIn, scalarToJson, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
 import { choice, optionalFlag, parseArgs } from '../args.js';
 import { readNetworkAndData } from '../io.js';
-import type { CommandResult } from '../main.js';
+import type { CommandResult } from '../command.js';
 
 export const FORWARD_FIELDS = ['rational', 'float64', 'tfjs'] as const;
 export const FORWARD_USAGE = 'flatcheck forward --net NET.json --data DATA.json [--field rational|float64|tfjs] [--json]';

@@ -15,7 +15,7 @@ import {
 } from '../../sharpness/index.js';
 import { optionalFlag, parseArgs, parseInteger, UsageError, type ParsedArgs } from '../args.js';
 import { readNetworkAndData, writeNetworkFile } from '../io.js';
-import type { CommandResult } from '../main.js';
+import type { CommandResult } from '../command.js';
 import { positiveScalar } from './transform.js';
 
 const exactable = (net: ScalarNetwork, data: ScalarDataset) => data.loss === 'mse' && net.layers.every((l) => PIECEWISE_LINEAR.includes(l.activation));

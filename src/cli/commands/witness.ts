@@ -7,7 +7,7 @@ import { certifyHessianWitness, findHessianWitness } from '../../curvature/witne
 import { applySymmetry } from '../../symmetry/index.js';
 import { optionalFlag, parseArgs, UsageError } from '../args.js';
 import { readNetworkAndData, writeNetworkFile } from '../io.js';
-import type { CommandResult } from '../main.js';
+import type { CommandResult } from '../command.js';
 import { positiveScalar } from './transform.js';
 
 export const WITNESS_USAGE = 'flatcheck witness hessian --net NET.json --data DATA.json --bound M [--out OUT.json] [--json]\n       flatcheck witness sharpness --net NET.json --data DATA.json --epsilon E --bound M [--box] [--out OUT.json] [--json]';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { runs } from '../arbitraries/runs.js';
-import { writeDirectoryAtomic } from '../atomic.js';
+import { writeDirectoryAtomic } from '../output/atomic.js';
 import { MAX_DEPTH } from '../network/json-text.js';
 import { main } from './main.js';
 

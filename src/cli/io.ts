@@ -1,14 +1,14 @@
-/** File input and output for the CLI: named read errors, and whole-or-nothing writes (../atomic.ts). */
+/** File input and output for the CLI: named read errors, and whole-or-nothing writes (output/atomic.ts). */
 import { readFileSync } from 'node:fs';
-import type { Fraction } from 'mathjs';
+import type { Fraction } from 'fraction.js';
 import { InputError } from '../field/errors.js';
-import { writeFileAtomic } from '../atomic.js';
 import { rationalField as Q } from '../field/rational.js';
 import { samplePasses, PIECEWISE_LINEAR } from '../autodiff/derivatives.js';
 import { checkCompatible, networkToJson, parseDataset, parseNetwork } from '../network/json.js';
 import { networkIn } from '../network/index.js';
 import { parseJsonText } from '../network/json-text.js';
 import { TRANSCENDENTAL_ACTIVATIONS, type Network, type ScalarDataset, type ScalarNetwork } from '../network/types.js';
+import { writeFileAtomic } from '../output/atomic.js';
 import { requireFlag, type ParsedArgs } from './args.js';
 
 /** A JSON file, its numbers kept as written (json-text.ts): errors name the option and the path. */

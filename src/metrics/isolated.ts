@@ -30,6 +30,12 @@ export interface MetricDescription {
   claims?: MetricClaims;
 }
 
+/**
+ * From dist/ the worker is the compiled worker.js; from the sources (the repository's own tests) it is
+ * worker.ts, which worker-entry.mjs runs through tsx.
+ */
+const WORKER = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : './worker.js', import.meta.url);
+
 /** Loading TypeScript and TensorFlow.js in a fresh thread takes seconds: flatcheck's own start-up has its own limit. */
 const START_UP_MS = 60_000;
 
@@ -62,7 +68,7 @@ export class IsolatedMetric {
   /** A worker that has loaded the module (it says `ready`): start-up within START_UP_MS, the import within importLimitMs. */
   private start(): Promise<{ worker: Worker; description: MetricDescription }> {
     // stdout: true keeps the module's console.log off our stdout (a --json report stays parseable); it goes to stderr.
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { module: resolve(this.module) }, stdout: true });
+    const worker = new Worker(WORKER, { workerData: { module: resolve(this.module) }, stdout: true });
     worker.stdout.pipe(process.stderr);
     return new Promise((ready, fail) => {
       let importing = false;

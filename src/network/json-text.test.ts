@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
 import { InputError } from '../field/errors.js';
 import { exactFraction, fractionToNumber, parseDecimal, rationalField as Q } from '../field/index.js';
 import { runs } from '../arbitraries/runs.js';

@@ -1,11 +1,11 @@
 /** `flatcheck experiment keskar`: Keskar's small- vs large-batch sharpness on real data, and its reversal (issue 6). */
 import { InputError, UsageError } from '../../field/errors.js';
-import { assertWritable, writeDirectoryAtomic } from '../../atomic.js';
-import { runKeskarExperiment, type KeskarOptions } from '../../experiment/keskar.js';
+import type { KeskarOptions } from '../../experiment/keskar-types.js';
+import { parseDataset } from '../../network/json.js';
+import { assertWritable } from '../../output/atomic.js';
 import { optionalFlag, parseArgs, parseInteger } from '../args.js';
 import { readJsonFile, withFlag } from '../io.js';
-import { parseDataset } from '../../network/json.js';
-import type { CommandResult } from '../main.js';
+import type { CommandResult } from '../command.js';
 
 export const EXPERIMENT_USAGE = 'flatcheck experiment keskar [--data FILE] [--seeds N] [--out DIR] [--short] [--json]';
 
@@ -26,6 +26,8 @@ export async function experimentCommand(argv: string[]): Promise<CommandResult> 
   }
   const out = optionalFlag(args, 'out') ?? 'keskar-experiment';
   assertWritable(out, '--out', 'directory');
+  // TensorFlow.js, the Iris data and vega: loaded for this verb only.
+  const [{ writeDirectoryAtomic }, { runKeskarExperiment }] = await Promise.all([import('../../output/atomic.js'), import('../../experiment/keskar.js')]);
   const started = Date.now();
   const result = await runKeskarExperiment({ ...options, log: (line) => process.stderr.write(`${line}\n`) });
   const files: Record<string, string> = {

@@ -6,9 +6,9 @@ import { HOMOGENEOUS_ACTIVATIONS, networkIn, type Network } from '../../network/
 import { applySymmetry, describeSymmetry, SYMMETRY_KINDS, type Symmetry } from '../../symmetry/index.js';
 import { choice, parseArgs, parseInteger, requireFlag, type ParsedArgs } from '../args.js';
 import { readNetworkFile, writeNetworkFile } from '../io.js';
-import { assertWritable } from '../../atomic.js';
-import type { Fraction } from 'mathjs';
-import type { CommandResult } from '../main.js';
+import { assertWritable } from '../../output/atomic.js';
+import type { Fraction } from 'fraction.js';
+import type { CommandResult } from '../command.js';
 
 export const TRANSFORM_USAGE = [
   'flatcheck transform --net IN.json --symmetry layer-scale --alphas 2,1/2 --out OUT.json [--json]',

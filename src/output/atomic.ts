@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { InputError } from './field/errors.js';
+import { InputError } from '../field/errors.js';
 
 type Kind = 'file' | 'directory';
 

@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // syntax-error.mjs is a fixture: a metric module that does not parse.
-  { ignores: ['node_modules/', 'coverage/', 'report/', 'scratch/', 'fixtures/metrics/syntax-error.mjs'] },
+  { ignores: ['node_modules/', 'dist/', 'coverage/', 'report/', 'scratch/', 'fixtures/metrics/syntax-error.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

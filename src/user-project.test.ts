@@ -82,7 +82,7 @@ describe('the packed package in a user\'s project', () => {
       "import { Fraction } from 'fraction.js';",
       "const m = await import('flatcheck');",
       "const a = await import('flatcheck/arbitraries');",
-      "const { applySymmetry, forward, networkIn, parseNetwork, rationalField: Q } = m;",
+      'const { applySymmetry, forward, networkIn, parseNetwork, rationalField: Q } = m;',
       "const net = networkIn(Q, parseNetwork({ format: 'flatcheck.network/v1', inputSize: 1, layers: [{ weights: [[2]], activation: 'relu' }, { weights: [[3]], activation: 'linear' }] }));",
       "const scaled = applySymmetry(Q, net, { kind: 'layer-scale', alphas: [new Fraction(1000n), new Fraction(1n, 1000n)] });",
       'const x = [[Q.fromScalar(5)]];',

@@ -11,7 +11,7 @@ import { sameOutputs as sameFunction } from '../network/forward.js';
 import { shapeOf, type Dataset, type Network } from '../network/types.js';
 import { lossGradient, lossHessian, lossHessianDiagonal } from '../autodiff/derivatives.js';
 import { applySymmetry, symmetryMap, transformHessian } from '../symmetry/index.js';
-import { countEigenvaluesAbove, symmetricRank, trace } from '../linalg/exact.js';
+import { countEigenvaluesAbove, symmetricRank } from '../linalg/exact.js';
 import { InputError } from '../field/errors.js';
 
 type Net = Network<Fraction>;

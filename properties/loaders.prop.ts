@@ -138,4 +138,3 @@ describe('Loaders: a number in JSON text means the decimal it spells', () => {
     );
   });
 });
-

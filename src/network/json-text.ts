@@ -28,6 +28,7 @@ export function isJsonNumber(x: unknown): x is JsonNumber {
 export const MAX_DEPTH = 64;
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+// eslint-disable-next-line no-control-regex -- JSON forbids raw control characters in strings: this is where they are refused
 const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
 const LITERAL = /true|false|null/y;
 const WHITESPACE = /[ \t\n\r]*/y;
@@ -122,13 +123,20 @@ export function parseJsonText(text: string, what: string, name: unknown = undefi
     if (top.kind === 'array') {
       if (c === ']') close();
       else if (empty) value();
-      else if (c === ',') at++, value();
-      else fail('"," or "]"');
+      else if (c === ',') {
+        at++;
+        value();
+      } else fail('"," or "]"');
     } else if (top.key === undefined) {
       if (c === '}') close();
-      else if (empty) key(top), value();
-      else if (c === ',') at++, key(top), value();
-      else fail('"," or "}"');
+      else {
+        if (!empty) {
+          if (c !== ',') fail('"," or "}"');
+          at++;
+        }
+        key(top);
+        value();
+      }
     } else {
       fail('a value'); // unreachable: a key is always followed by its value
     }

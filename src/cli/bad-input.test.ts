@@ -135,6 +135,32 @@ describe('a kink in the numbers as written is a kink in every engine', () => {
   });
 });
 
+describe('a float past its range is bad input naming the engine, never Infinity or null in the output', () => {
+  const big = { format: 'flatcheck.network/v1', inputSize: 1, layers: [{ weights: [[1e200]], bias: [1], activation: 'relu' }, { weights: [[1e200]], activation: 'linear' }] };
+  const one = { format: 'flatcheck.dataset/v1', loss: 'mse', inputs: [[1]], targets: [[0]] };
+
+  it.each([
+    [['forward', '--field', 'float64'], /^flatcheck forward: --field: .*an output or the loss is Infinity \(past the float64 range\), got "float64"$/],
+    [['eval', '--metric', 'hessian-spectral-norm', '--engine', 'float64'], /^flatcheck eval: --engine: .*an entry of the Hessian is Infinity/],
+    [['eval', '--metric', 'hessian-spectral-norm', '--engine', 'tfjs'], /^flatcheck eval: --engine: .*\(past the float32 range\), got "tfjs"$/],
+    [['eval', '--metric', 'hessian-spectral-norm', '--engine', 'rational'], /^flatcheck eval: --engine: .*the exact Hessian rounded to float64 for its eigenvalues/],
+    [['eval', '--metric', 'gradient-norm', '--engine', 'rational'], /^flatcheck eval: --engine: .*the norm \(its square, exact, is 12/],
+    [['eval', '--metric', 'ball-sharpness', '--epsilon', '1/10', '--engine', 'float64'], /^flatcheck eval: --engine: .*the loss at θ is Infinity/],
+  ])('%j', async ([verb, ...argv], message) => {
+    writeFileSync(path('big.json'), JSON.stringify(big));
+    writeFileSync(path('one.json'), JSON.stringify(one));
+    expectBadInput(await run(verb!, '--net', path('big.json'), '--data', path('one.json'), ...argv), verb!, message);
+  });
+
+  it('the exact engine still gives exact values there, without an approx float64 cannot hold', async () => {
+    const r = await run('eval', '--net', path('big.json'), '--data', path('one.json'), '--metric', 'hessian-trace', '--json');
+    expect(r.code, r.err).toBe(0);
+    const out = JSON.parse(r.out);
+    expect(out.value).toMatch(/^6\d{400}$/);
+    expect(out).not.toHaveProperty('approx');
+  });
+});
+
 describe('transform refuses a scaling that is not a symmetry of the network', () => {
   it.each([
     ['tanh.json', ['--symmetry', 'layer-scale', '--alphas', '2,1/2']],

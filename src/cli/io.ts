@@ -76,3 +76,14 @@ export function assertNoKinkAsWritten(net: ScalarNetwork, data: ScalarDataset): 
   if (layers.length === 0) return;
   samplePasses(Q, networkIn(Q, { inputSize: net.inputSize, layers }), data.inputs.map((row) => row.map(Q.fromScalar)));
 }
+
+/**
+ * A float engine's result past its range (±Infinity, or NaN from ∞ − ∞) is
+ * not a value: bad input naming the option that chose the engine, as for a
+ * number type without exp. `what` says which value overflowed.
+ */
+export function assertFinite(values: Iterable<number>, flag: string, engine: string, what: string): void {
+  for (const x of values) {
+    if (!Number.isFinite(x)) throw new InputError(flag, engine, `an engine whose numbers hold this input's values, but ${what} is ${x} (past the ${engine === 'tfjs' ? 'float32' : 'float64'} range)`);
+  }
+}

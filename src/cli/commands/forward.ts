@@ -4,7 +4,7 @@ import { float64Field } from '../../field/float64.js';
 import { rationalField } from '../../field/rational.js';
 import { datasetIn, forward, loss, networkIn, scalarToJson, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
 import { choice, optionalFlag, parseArgs } from '../args.js';
-import { assertExactlyEvaluable, readNetworkAndData } from '../io.js';
+import { assertExactlyEvaluable, assertFinite, readNetworkAndData } from '../io.js';
 import type { CommandResult } from '../command.js';
 
 export const FORWARD_FIELDS = ['rational', 'float64', 'tfjs'] as const;
@@ -29,6 +29,8 @@ export async function forwardCommand(argv: string[]): Promise<CommandResult> {
   } else {
     result = field === 'rational' ? inField(rationalField, net, data) : inField(float64Field, net, data);
   }
+  // JSON has no Infinity (JSON.stringify would print null): a float past its range is reported, not written.
+  if (field !== 'rational') assertFinite([...(result.outputs.flat() as number[]), result.loss as number], '--field', field, 'an output or the loss');
   if (args.flags.has('json')) return { stdout: JSON.stringify(result) };
   const lines = result.outputs.map((row, i) => `sample ${i}: ${row.join('  ')}`);
   lines.push(`loss (${data.loss}, ${field}${result.backend ? `/${result.backend}` : ''}): ${result.loss}`);

@@ -6,7 +6,7 @@
  */
 import { InputError, UsageError } from '../../field/errors.js';
 import { float64Field, fractionToNumber, rationalField as Q, toFraction } from '../../field/index.js';
-import { datasetIn, flatten, networkIn, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
+import { datasetIn, flatten, loss, networkIn, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
 import { PIECEWISE_LINEAR, samplePasses } from '../../autodiff/derivatives.js';
 import { applySymmetry } from '../../symmetry/index.js';
 import { initTensorBackend, TensorProblem } from '../../tensor/index.js';
@@ -14,7 +14,7 @@ import {
   certifySharpnessWitness, checkSharpnessClaim, findSharpnessWitness, float64Oracle, maximiseSharpness, randomSubspace, tensorOracle, type SharpnessRegion,
 } from '../../sharpness/index.js';
 import { optionalFlag, parseArgs, parseInteger, type ParsedArgs } from '../args.js';
-import { assertNoKinkAsWritten, readNetworkAndData, writeNetworkFile } from '../io.js';
+import { assertFinite, assertNoKinkAsWritten, readNetworkAndData, writeNetworkFile } from '../io.js';
 import { assertWritable } from '../../output/atomic.js';
 import type { CommandResult } from '../command.js';
 import { positiveScalar } from './transform.js';
@@ -38,6 +38,7 @@ export async function sharpnessCommand(args: ParsedArgs, metric: 'ball-sharpness
   }
   assertNoKinkAsWritten(raw, rawData); // a kink makes the gradient undefined: say so in every engine, on the numbers as written
   samplePasses(float64Field, net, data.inputs); // and where the doubles land on one
+  assertFinite([loss(float64Field, net, data)], '--engine', engine === 'rational' ? 'float64' : engine, 'the loss at θ'); // L(θ + δ) − L(θ) would be ∞ − ∞
   const problem = engine === 'tfjs' ? (await initTensorBackend(), new TensorProblem(net, data)) : undefined;
   let result;
   try {
@@ -45,6 +46,7 @@ export async function sharpnessCommand(args: ParsedArgs, metric: 'ball-sharpness
   } finally {
     problem?.dispose();
   }
+  assertFinite([result.value, ...result.z], '--engine', engine === 'rational' ? 'float64' : engine, 'the sharpness or its argmax');
   const exactRegion = region.kind === 'ball' ? { kind: 'ball' as const, epsilon: epsilonScalar } : { kind: 'box' as const, epsilon: epsilonScalar, ...(region.subspace ? { subspace: region.subspace } : {}) };
   const checked = exactable(raw, rawData) ? checkSharpnessClaim(networkIn(Q, raw), datasetIn(Q, rawData), exactRegion, result.y ?? result.z) : undefined;
   const out = {

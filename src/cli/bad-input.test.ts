@@ -431,3 +431,16 @@ describe('as real processes: exit 2, one line, no stack', () => {
     expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
   }, 120_000);
 });
+
+describe('hostile metric modules', () => {
+  it('a claim on a family the battery does not have is named, not skipped', async () => {
+    expectBadInput(await run('check', fixture('unknown-claim.mjs'), '--runs', '1'), 'check', 'claims.invariant[1]: expected one of "layer-scale", "neuron-scale", "permutation", got "rotation"');
+  }, 60_000);
+
+  it('a module printing to stdout (at import and per evaluation) leaves --json stdout parseable: its output goes to stderr', async () => {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, 'check', fixture('chatty.mjs'), '--runs', '1', '--families', 'permutation', '--json'], { encoding: 'utf8' });
+    expect(JSON.parse(stdout)).toMatchObject({ metric: 'chatty', claims: { ok: true } });
+    expect(stderr).toContain('{"not": "the report"}');
+    expect(stderr).toContain('evaluating');
+  }, 120_000);
+});

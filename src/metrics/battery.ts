@@ -17,7 +17,7 @@ import { networkArbitrary } from '../arbitraries/network.js';
 import { fitSymmetry, rawSymmetryArbitrary, type RawSymmetry } from '../arbitraries/symmetry.js';
 import { symmetryCase } from '../arbitraries/cases.js';
 import { FAMILIES, type Family, type Metric } from './contract.js';
-import { KinkError } from '../field/errors.js';
+import { InputError, KinkError } from '../field/errors.js';
 import { IsolatedMetric } from './isolated.js';
 import { DEFAULT_TIME_LIMIT_MS, inProcess, inWorker, MetricFailure, type Evaluate } from './evaluate.js';
 import { pairedEstimates, perturbationAllowance, roundingAllowance, SAMPLING_Z } from './tolerance.js';
@@ -137,6 +137,18 @@ async function checkFamily(run: Evaluate, family: Family, runs: number, seed: nu
   return { verdict: unbounded ? 'unbounded' : 'not-invariant', runs: details.numRuns, seed, counterexample, path: values };
 }
 
+/** A claim on a family the battery does not know would be skipped without a word: it is bad input instead. */
+function checkClaims(claims: Metric['claims']): void {
+  for (const kind of ['invariant', 'unbounded'] as const) {
+    const list: unknown = claims?.[kind];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) throw new InputError(`claims.${kind}`, list, `an array of families (${FAMILIES.join(', ')})`);
+    list.forEach((f: unknown, i) => {
+      if (!FAMILIES.includes(f as Family)) throw new InputError(`claims.${kind}[${i}]`, f, `one of ${FAMILIES.map((x) => `"${x}"`).join(', ')}`);
+    });
+  }
+}
+
 /**
  * The battery on a metric: a Metric object is evaluated in this thread; a
  * module path is imported and evaluated only in a worker thread, so that
@@ -153,6 +165,7 @@ export async function checkMetric(metric: Metric | string, options: BatteryOptio
   try {
     const description = isolated ? await isolated.describe() : (metric as Metric);
     claims = description.claims;
+    checkClaims(claims);
     report = { metric: description.id, ...(description.title ? { title: description.title } : {}), families: {}, claims: { ok: true, failed: [] } };
     const run = isolated ? inWorker(isolated, timeLimitMs) : inProcess(metric as Metric, timeLimitMs);
     for (const family of families) report.families[family] = await checkFamily(run, family, options.runs ?? 30, seed, options.onProgress);

@@ -3,8 +3,8 @@
  * bench/results.json. Run with `npm run bench`.
  */
 import fc from 'fast-check';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fitDataset, fitSymmetry, networkArbitrary, rawDatasetArbitrary, rawSymmetryArbitrary } from '../src/arbitraries/index.js';
@@ -14,6 +14,8 @@ import { datasetIn, flatten, forward, networkIn, parameterCount, randomDataset, 
 import { applyMap, symmetryMap } from '../src/symmetry/index.js';
 import { initTensorBackend, tensorForward, TensorProblem, tf } from '../src/tensor/index.js';
 import { lossHessian } from '../src/autodiff/derivatives.js';
+import { Float64Problem } from '../src/autodiff/typed.js';
+import { datasetToJson, networkToJson } from '../src/network/json.js';
 import { denseHvp, lanczos, spectralNorm } from '../src/curvature/spectral.js';
 import { certifySharpnessWitness, findSharpnessWitness, flatVolumeCertificate, float64Oracle, maximiseSharpness, tensorOracle } from '../src/sharpness/index.js';
 import { teacherStudentArbitrary } from '../src/arbitraries/index.js';
@@ -245,6 +247,62 @@ function cliStartup(): void {
   }
 }
 
+/**
+ * Float engines side by side on the tensor section's networks: TensorFlow.js
+ * (float32, its backend), the typed-array float64 engine (Float64Problem),
+ * and PyTorch float32 on one thread when Debian's python3-torch is there
+ * (bench/torch_engines.py). Then Lanczos at 1e5 parameters on the typed
+ * engine, its time split into HVPs and everything else.
+ */
+async function engineTimes(): Promise<void> {
+  const backend = await initTensorBackend();
+  const torchPython = '/usr/bin/python3';
+  const hasTorch = existsSync(torchPython) && spawnSync(torchPython, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+  const dir = mkdtempSync(join(tmpdir(), 'flatcheck-bench-engines-'));
+  try {
+    for (const [label, hidden, inputSize] of [['1e3', [24, 24], 16], ['1e4', [96, 80], 16], ['1e5', [300, 300], 32]] as const) {
+      const raw = randomNetwork({ inputSize, hidden: [...hidden], outputSize: 4, activation: 'relu', bias: true }, 3);
+      const rawData = randomDataset({ inputSize, outputSize: 4, samples: 64, loss: 'mse' }, 4);
+      const net = networkIn(float64Field, raw);
+      const data = datasetIn(float64Field, rawData);
+      const tensor = new TensorProblem(net, data);
+      const typed = new Float64Problem(net, data);
+      const v = Array.from({ length: typed.size }, (_, i) => Math.sin(i));
+      const detail = `${typed.size} params, 64 samples`;
+      const tfjs = { gradient: timeIt(() => tensor.gradient()), hvp: timeIt(() => tensor.hvp(v)) };
+      const f64 = { gradient: timeIt(() => typed.gradient()), hvp: timeIt(() => typed.hvp(v)) };
+      tensor.dispose();
+      let torch: { gradient_ms: number; hvp_ms: number } | undefined;
+      if (hasTorch) {
+        writeFileSync(join(dir, 'net.json'), JSON.stringify(networkToJson(float64Field, net)));
+        writeFileSync(join(dir, 'data.json'), JSON.stringify(datasetToJson(float64Field, data)));
+        torch = JSON.parse(execFileSync(torchPython, [new URL('./torch_engines.py', import.meta.url).pathname, join(dir, 'net.json'), join(dir, 'data.json')], { encoding: 'utf8' })) as { gradient_ms: number; hvp_ms: number };
+      }
+      for (const what of ['gradient', 'hvp'] as const) {
+        const t = torch?.[`${what}_ms`];
+        const vsTorch = (ms: number) => (t === undefined ? 'torch not installed' : `${(ms / t).toFixed(2)}× torch float32 (${t.toPrecision(3)} ms)`);
+        rows.push({ name: `engines ${label}: ${what}, tfjs (${backend})`, value: tfjs[what], unit: 'ms', detail: `${detail}; ${vsTorch(tfjs[what])}` });
+        rows.push({ name: `engines ${label}: ${what}, typed float64`, value: f64[what], unit: 'ms', detail: `${detail}; ${vsTorch(f64[what])}; target ≤ 2×` });
+      }
+      if (label === '1e5') {
+        let hvpMs = 0;
+        const start = performance.now();
+        const result = lanczos((x) => {
+          const t0 = performance.now();
+          const out = Array.from(typed.hvp(x));
+          hvpMs += performance.now() - t0;
+          return out;
+        }, typed.size, { steps: 60, tolerance: 1e-8, seed: 2 });
+        const total = performance.now() - start;
+        rows.push({ name: 'Lanczos 1e5 (typed float64): total', value: total, unit: 'ms', detail: `${result.matvecs} HVPs, residual ${result.residual.toExponential(2)}, converged ${result.converged}` });
+        rows.push({ name: 'Lanczos 1e5 (typed float64): outside the HVPs', value: total - hvpMs, unit: 'ms', detail: `reorthogonalisation and Ritz values; HVPs ${hvpMs.toFixed(0)} ms` });
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // `npm run bench -- cli` runs the named sections only; no names, all of them.
 const SECTIONS: Record<string, () => unknown> = {
   equivalence: exactEquivalenceCasesPerSecond,
@@ -256,6 +314,7 @@ const SECTIONS: Record<string, () => unknown> = {
   lanczos: lanczosVersusDense,
   hessian: exactHessianTimes,
   fields: exactFieldTimes,
+  engines: engineTimes,
   cli: cliStartup,
 };
 const chosen = process.argv.slice(2);

@@ -10,7 +10,8 @@
  */
 import { Fraction } from 'fraction.js';
 import type { Field, Scalar } from './field.js';
-import { exactFraction, formatFraction, fractionToNumber, isFraction } from './rational.js';
+import { exactFraction, formatFraction, fractionToNumber, isFraction, rationalField } from './rational.js';
+import { InputError } from './errors.js';
 
 /** m·2^e2·5^e5; m odd and not a multiple of 5, or m = 0 with e2 = e5 = 0. */
 export class Terminating {
@@ -143,3 +144,19 @@ export const terminatingField: Field<ExactValue> = {
 export function exactValueToFraction(x: ExactValue): Fraction {
   return asFraction(x);
 }
+
+export type ExactFieldName = 'terminating' | 'fraction';
+
+/**
+ * The exact field the command line computes in: the terminating field unless
+ * FLATCHECK_EXACT=fraction asks for mathjs's Fraction everywhere (same
+ * values, exactly: a property compares them; only the speed differs).
+ */
+export function chosenExactField(value = process.env.FLATCHECK_EXACT): Field<ExactValue> {
+  if (value === undefined || value === '' || value === 'terminating') return terminatingField;
+  if (value === 'fraction') return rationalFieldAsExact;
+  throw new InputError('FLATCHECK_EXACT', value, '"terminating" or "fraction"');
+}
+
+// Every value a Fraction-only computation produces is an ExactValue.
+const rationalFieldAsExact = rationalField as unknown as Field<ExactValue>;

@@ -1,11 +1,13 @@
 /** `flatcheck eval`: one curvature metric of a network on a dataset, in an engine of choice. */
 import { Fraction } from 'fraction.js';
-import { UsageError } from '../../field/errors.js';
-import { float64Field, fractionToNumber, rationalField as Q } from '../../field/index.js';
-import { datasetIn, loss, networkIn } from '../../network/index.js';
-import { lossGradient, lossHessian, samplePasses } from '../../autodiff/derivatives.js';
-import { frobeniusSquared, trace } from '../../linalg/exact.js';
-import { denseTrace, frobeniusNorm, spectralNorm } from '../../curvature/spectral.js';
+import { InputError, UsageError } from '../../field/errors.js';
+import { float64Field, fractionToNumber } from '../../field/index.js';
+import { Rng } from '../../field/random.js';
+import { chosenExactField, exactValueToFraction, type ExactValue } from '../../field/terminating.js';
+import { datasetIn, loss, networkIn, parameterCount, shapeOf } from '../../network/index.js';
+import { PIECEWISE_LINEAR, lossGradient, lossHessian, lossHessianDiagonal, samplePasses } from '../../autodiff/derivatives.js';
+import { Float64Problem } from '../../autodiff/typed.js';
+import { denseTrace, frobeniusNorm, hutchPlusPlus, lanczos, spectralNorm, type Hvp } from '../../curvature/spectral.js';
 import { choice, optionalFlag, parseArgs, requireFlag } from '../args.js';
 import { assertExactlyEvaluable, assertFinite, assertNoKinkAsWritten, readNetworkAndData } from '../io.js';
 import type { CommandResult } from '../command.js';
@@ -25,6 +27,12 @@ interface Value {
   /** For a norm in the rational engine: its exact square. */
   squared?: string;
   note?: string;
+  /** How a float Hessian metric was computed: the dense Hessian, or from Hessian-vector products above DENSE_LIMIT parameters. */
+  method?: 'dense' | 'diagonal' | 'lanczos' | 'hutch++' | 'hutchinson';
+  standardError?: number;
+  residual?: number;
+  converged?: boolean;
+  matvecs?: number;
 }
 
 /** An exact value; its decimal approximation only where float64 holds it (JSON has no Infinity). */
@@ -41,6 +49,42 @@ const rootOf = (q: Fraction): Value => {
   return { value, squared: q.toFraction() };
 };
 
+/** Above this many parameters the float engines use Hessian-vector products (Lanczos, Hutch++), never a dense Hessian. */
+export const DENSE_LIMIT = 1000;
+/** The exact dense Hessian (Frobenius norm, spectral norm) holds P² exact entries: refused above this. */
+export const EXACT_DENSE_LIMIT = 1500;
+/** Seed of the randomised estimators (Lanczos start, Hutch++ and Hutchinson probes): the output is reproducible. */
+const ESTIMATOR_SEED = 1;
+
+/** ‖v‖₂ without spreading v into Math.hypot's arguments (131 072 of them overflow the stack). */
+function euclideanNorm(v: ArrayLike<number>): number {
+  let scale = 0;
+  for (let i = 0; i < v.length; i++) scale = Math.max(scale, Math.abs(v[i]!));
+  if (scale === 0 || !Number.isFinite(scale)) return scale;
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += (v[i]! / scale) ** 2;
+  return scale * Math.sqrt(sum);
+}
+
+/** A curvature metric from Hessian-vector products only, with the method and its error estimate. */
+function fromProducts(metric: 'hessian-trace' | 'hessian-frobenius' | 'hessian-spectral-norm', hvp: Hvp, P: number): Value {
+  if (metric === 'hessian-spectral-norm') {
+    const l = lanczos(hvp, P, { steps: 300, tolerance: 1e-10, seed: ESTIMATOR_SEED });
+    return { value: Math.abs(l.values[0]!), method: 'lanczos', residual: l.residual, converged: l.converged, matvecs: l.matvecs, note: `|λ − value| ≤ residual for some eigenvalue λ of H (seed ${ESTIMATOR_SEED})` };
+  }
+  if (metric === 'hessian-trace') {
+    const t = hutchPlusPlus(hvp, P, { budget: 300, seed: ESTIMATOR_SEED });
+    return { value: t.estimate, method: 'hutch++', standardError: t.standardError, matvecs: t.matvecs, note: `an estimate (seed ${ESTIMATOR_SEED})` };
+  }
+  // ‖H‖_F² = E‖Hz‖² over Rademacher z (Hutchinson on H²).
+  const rng = new Rng(ESTIMATOR_SEED);
+  const probes = 100;
+  const samples = Array.from({ length: probes }, () => euclideanNorm(hvp(Array.from({ length: P }, () => rng.rademacher()))) ** 2);
+  const mean = samples.reduce((a, b) => a + b, 0) / probes;
+  const se = Math.sqrt(samples.reduce((s, x) => s + (x - mean) ** 2, 0) / (probes - 1) / probes);
+  return { value: Math.sqrt(mean), method: 'hutchinson', standardError: mean > 0 ? se / (2 * Math.sqrt(mean)) : se, matvecs: probes, note: `an estimate of √E‖Hz‖² (seed ${ESTIMATOR_SEED})` };
+}
+
 export async function evalCommand(argv: string[]): Promise<CommandResult> {
   const args = parseArgs(argv, ['net', 'data', 'metric', 'engine', 'epsilon', 'subspace', 'seed'], ['json']);
   const { net: raw, data: rawData } = readNetworkAndData(args);
@@ -50,20 +94,25 @@ export async function evalCommand(argv: string[]): Promise<CommandResult> {
   for (const flag of ['epsilon', 'subspace', 'seed']) if (args.flags.has(flag)) throw new UsageError(`--${flag} applies to the sharpness metrics only`);
   const metric = chosen as Metric;
   if (metric !== 'loss') assertNoKinkAsWritten(raw, rawData); // the same kink rule in every engine, on the numbers as written
+  const P = parameterCount(shapeOf(raw));
   let result: Value;
   /** A float Hessian with an entry past the float range has no eigenvalues, trace or norm to report. */
   const finiteHessian = (H: number[][], what = 'an entry of the Hessian') => (assertFinite(H.flat(), '--engine', engine, what), H);
   if (engine === 'rational') {
     assertExactlyEvaluable(raw, rawData, '--engine', engine, 'use --engine float64 or tfjs');
-    const net = networkIn(Q, raw);
-    const data = datasetIn(Q, rawData);
-    if (metric === 'loss') result = exact(loss(Q, net, data));
-    else if (metric === 'gradient-norm') result = rootOf(lossGradient(Q, net, data).reduce((s, g) => s.add(g.mul(g)), Q.zero));
+    const E = chosenExactField();
+    const net = networkIn(E, raw);
+    const data = datasetIn(E, rawData);
+    const sum = (xs: readonly ExactValue[]) => xs.reduce((s, x) => E.add(s, x), E.zero);
+    if (metric === 'loss') result = exact(exactValueToFraction(loss(E, net, data)));
+    else if (metric === 'gradient-norm') result = rootOf(exactValueToFraction(sum(lossGradient(E, net, data).map((g) => E.mul(g, g)))));
+    // The trace needs the diagonal only: O(N·O·P), any size.
+    else if (metric === 'hessian-trace') result = exact(exactValueToFraction(sum(lossHessianDiagonal(E, net, data))));
     else {
-      const H = lossHessian(Q, net, data);
-      if (metric === 'hessian-trace') result = exact(trace(Q, H));
-      else if (metric === 'hessian-frobenius') result = rootOf(frobeniusSquared(Q, H));
-      else result = { value: spectralNorm(finiteHessian(H.map((r) => r.map(fractionToNumber)), 'an entry of the exact Hessian rounded to float64 for its eigenvalues (hessian-trace and hessian-frobenius stay exact)')), note: 'float64 eigenvalues of the exact Hessian' };
+      if (P > EXACT_DENSE_LIMIT) throw new InputError('--net', `${P} parameters`, `at most ${EXACT_DENSE_LIMIT} parameters for the exact dense Hessian that ${metric} needs (P² = ${(P * P).toExponential(1)} exact entries); hessian-trace stays exact at any size, and --engine float64 or tfjs use Lanczos or Hutch++ above ${DENSE_LIMIT}`);
+      const H = lossHessian(E, net, data);
+      if (metric === 'hessian-frobenius') result = rootOf(exactValueToFraction(sum(H.flat().map((h) => E.mul(h, h)))));
+      else result = { value: spectralNorm(finiteHessian(H.map((r) => r.map((h) => E.toNumber(h))), 'an entry of the exact Hessian rounded to float64 for its eigenvalues (hessian-trace and hessian-frobenius stay exact)')), method: 'dense', note: 'float64 eigenvalues of the exact Hessian' };
     }
   } else {
     const net = networkIn(float64Field, raw);
@@ -74,21 +123,24 @@ export async function evalCommand(argv: string[]): Promise<CommandResult> {
     const tensor = engine === 'tfjs' ? await import('../../tensor/index.js') : undefined;
     const problem = tensor ? (await tensor.initTensorBackend(), new tensor.TensorProblem(net, data)) : undefined;
     try {
-      const hessian = () => finiteHessian(problem?.hessian() ?? lossHessian(float64Field, net, data));
-      const gradient = () => problem?.gradient() ?? lossGradient(float64Field, net, data);
-      const value =
-        metric === 'loss' ? problem?.loss() ?? loss(float64Field, net, data)
-        : metric === 'gradient-norm' ? Math.hypot(...gradient())
-        : metric === 'hessian-trace' ? denseTrace(hessian())
-        : metric === 'hessian-frobenius' ? frobeniusNorm(hessian())
-        : spectralNorm(hessian());
-      assertFinite([value], '--engine', engine, `the ${metric}`);
-      result = { value };
+      const typed = problem ? undefined : new Float64Problem(net, data);
+      const hvp: Hvp = (v) => problem?.hvp(v) ?? Array.from(typed!.hvp(v));
+      if (metric === 'loss') result = { value: problem?.loss() ?? loss(float64Field, net, data) };
+      else if (metric === 'gradient-norm') result = { value: euclideanNorm(problem?.gradient() ?? typed!.gradient()) };
+      // float64, piecewise linear: the trace from the diagonal alone, deterministic and O(N·O·P).
+      else if (P > DENSE_LIMIT && metric === 'hessian-trace' && !problem && net.layers.every((l) => PIECEWISE_LINEAR.includes(l.activation))) result = { value: lossHessianDiagonal(float64Field, net, data).reduce((a, b) => a + b, 0), method: 'diagonal' };
+      else if (P > DENSE_LIMIT) result = fromProducts(metric, hvp, P);
+      else {
+        const H = finiteHessian(problem?.hessian() ?? lossHessian(float64Field, net, data));
+        result = { value: metric === 'hessian-trace' ? denseTrace(H) : metric === 'hessian-frobenius' ? frobeniusNorm(H) : spectralNorm(H), method: 'dense' };
+      }
+      assertFinite([result.value as number], '--engine', engine, `the ${metric}`);
     } finally {
       problem?.dispose();
     }
   }
   const out = { metric, engine, ...result };
   if (args.flags.has('json')) return { stdout: JSON.stringify(out) };
-  return { stdout: `${metric} (${engine}): ${result.value}${result.approx !== undefined ? ` ≈ ${result.approx}` : ''}${result.squared ? ` (squared: ${result.squared})` : ''}` };
+  const extra = [result.method && result.method !== 'dense' && result.method !== 'diagonal' ? `${result.method}${result.standardError !== undefined ? `, standard error ${result.standardError.toPrecision(3)}` : ''}${result.residual !== undefined ? `, residual ${result.residual.toPrecision(3)}${result.converged ? '' : ' (not converged)'}` : ''}` : undefined].filter(Boolean);
+  return { stdout: `${metric} (${engine}): ${result.value}${result.approx !== undefined ? ` ≈ ${result.approx}` : ''}${result.squared ? ` (squared: ${result.squared})` : ''}${extra.length ? ` [${extra.join('; ')}]` : ''}` };
 }

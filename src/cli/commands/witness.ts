@@ -2,8 +2,8 @@
 import { InputError, UsageError } from '../../field/errors.js';
 import { fractionToNumber, rationalField as Q, toFraction } from '../../field/index.js';
 import { datasetIn, networkIn } from '../../network/index.js';
-import { lossHessian } from '../../autodiff/derivatives.js';
-import { certifyHessianWitness, findHessianWitness } from '../../curvature/witness.js';
+import { lossHessianDiagonal } from '../../autodiff/derivatives.js';
+import { certifyHessianWitness, findDiagonalWitness } from '../../curvature/witness.js';
 import { applySymmetry } from '../../symmetry/index.js';
 import { optionalFlag, parseArgs, requireFlag } from '../args.js';
 import { assertExactlyEvaluable, readNetworkAndData, writeNetworkFile } from '../io.js';
@@ -26,7 +26,8 @@ export async function witnessCommand(argv: string[]): Promise<CommandResult> {
   if (out !== undefined) assertWritable(out, '--out', 'file');
   const net = networkIn(Q, raw);
   const data = datasetIn(Q, rawData);
-  const witness = findHessianWitness(net, lossHessian(Q, net, data), M);
+  // The diagonal alone: O(N·O·P), so trained-size networks need no P × P matrix.
+  const witness = findDiagonalWitness(net, lossHessianDiagonal(Q, net, data), M);
   if (!witness) {
     const message = 'no witness: every diagonal Hessian entry that a layer-scale can grow is zero here';
     return { stdout: args.flags.has('json') ? JSON.stringify({ witness: null, reason: message }) : message, exitCode: 1 };

@@ -1,4 +1,4 @@
-/** `flatcheck experiment keskar`: Keskar's small- vs large-batch sharpness on real data, and its reversal (issue 6). */
+/** `flatcheck experiment keskar`: Keskar's small- vs large-batch sharpness on real data, and its reversal. */
 import { InputError } from '../../field/errors.js';
 import { writeDirectoryAtomic } from '../../report/prove.js';
 import { runKeskarExperiment, type KeskarOptions } from '../../experiment/keskar.js';

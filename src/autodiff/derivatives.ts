@@ -25,8 +25,9 @@ import type { Field } from '../field/field.js';
 import { InputError } from '../field/errors.js';
 import { assertFieldSupports, activate, preActivation } from '../network/forward.js';
 import { checkCompatible } from '../network/json.js';
-import { parameterCount, parameterOffsets } from '../network/flat.js';
-import { shapeOf, type ActivationName, type Dataset, type Network } from '../network/types.js';
+import { dualField, type Dual } from '../field/dual.js';
+import { flatten, parameterCount, parameterOffsets, unflatten } from '../network/flat.js';
+import { mapDataset, mapNetwork, shapeOf, type ActivationName, type Dataset, type Network } from '../network/types.js';
 
 export class KinkError extends Error {
   constructor(
@@ -99,11 +100,22 @@ export interface OutputDerivatives<T> {
   hessian: T[][];
 }
 
-export function outputDerivatives<T>(F: Field<T>, data: Dataset<T>, outputs: readonly (readonly T[])[]): OutputDerivatives<T>[] {
+/** The mse loss's constant 2/(N·O): ∂ℓ/∂f = c·(f − y), ∂²ℓ/∂f² = c·I. */
+function mseScale<T>(F: Field<T>, outputs: readonly (readonly T[])[]): T {
+  return F.div(F.fromScalar(2), F.fromScalar(outputs.length * outputs[0]!.length));
+}
+
+/**
+ * Exact fields apply the mse constant c = 2/(N·O) once, at the end (the
+ * derivatives are linear in it): with N = 3 it is the one division that is
+ * not by 2^a·5^b, and the terminating field stays gcd-free until then.
+ */
+const deferScale = <T>(F: Field<T>, data: Dataset<T>) => F.exact && data.loss === 'mse';
+
+export function outputDerivatives<T>(F: Field<T>, data: Dataset<T>, outputs: readonly (readonly T[])[], scale = true): OutputDerivatives<T>[] {
   const N = outputs.length;
   if (data.loss === 'mse') {
-    const O = outputs[0]!.length;
-    const c = F.div(F.fromScalar(2), F.fromScalar(N * O));
+    const c = scale ? mseScale(F, outputs) : F.one;
     return outputs.map((f, s) => ({
       gradient: f.map((v, o) => F.mul(c, F.sub(v, data.targets[s]![o]!))),
       hessian: f.map((_, i) => f.map((_, j) => (i === j ? c : F.zero))),
@@ -159,7 +171,8 @@ export function lossGradient<T>(F: Field<T>, net: Network<T>, data: Dataset<T>):
   const { weightOffset, biasOffset, fanIn } = parameterOffsets(shape);
   const gradient = new Array<T>(parameterCount(shape)).fill(F.zero);
   const passes = samplePasses(F, net, data.inputs);
-  const derivs = outputDerivatives(F, data, passes.map((p) => p.activations[p.activations.length - 1]!));
+  const outputs = passes.map((p) => p.activations[p.activations.length - 1]!);
+  const derivs = outputDerivatives(F, data, outputs, !deferScale(F, data));
   const K = net.layers.length;
   passes.forEach((pass, s) => {
     let delta = derivs[s]!.gradient.map((e, o) => F.mul(e, pass.derivatives[K - 1]![o]!));
@@ -182,16 +195,9 @@ export function lossGradient<T>(F: Field<T>, net: Network<T>, data: Dataset<T>):
       }
     }
   });
-  return gradient;
-}
-
-/** Throws unless every activation is piecewise linear (the exact Hessian's domain). */
-export function assertPiecewiseLinear(net: Network<unknown>): void {
-  net.layers.forEach((l, k) => {
-    if (!PIECEWISE_LINEAR.includes(l.activation)) {
-      throw new InputError(`layers[${k}].activation`, l.activation, 'a piecewise-linear activation for the exact Hessian (φ″ = 0 off the kinks); use the tensor engine for tanh and softplus');
-    }
-  });
+  if (!deferScale(F, data)) return gradient;
+  const c = mseScale(F, outputs);
+  return gradient.map((g) => F.mul(c, g));
 }
 
 /**
@@ -266,11 +272,85 @@ export function hessianFromPasses<T>(F: Field<T>, net: Network<T>, passes: reado
   return H;
 }
 
-/** ∇²L(θ), exact in the rational field. Piecewise-linear activations; throws KinkError at a kink. */
+/**
+ * The diagonal of ∇²L alone, in O(N·O·P): for piecewise-linear networks the
+ * residual term has no within-layer block (file comment), so
+ * H[W_k[i][j]] = Σ_s a_{k−1}[j]² · G_k[:, i]ᵀ Λ G_k[:, i] and the bias entry
+ * drops a². Other activations take the diagonal of the whole Hessian.
+ * Exact in the rational field; throws KinkError at a kink.
+ */
+export function lossHessianDiagonal<T>(F: Field<T>, net: Network<T>, data: Dataset<T>): T[] {
+  checkCompatible(net, data);
+  if (!net.layers.every((l) => PIECEWISE_LINEAR.includes(l.activation))) return lossHessian(F, net, data).map((row, p) => row[p]!);
+  const shape = shapeOf(net);
+  const { weightOffset, biasOffset, fanIn } = parameterOffsets(shape);
+  const diagonal = new Array<T>(parameterCount(shape)).fill(F.zero);
+  const passes = samplePasses(F, net, data.inputs);
+  const outputs = passes.map((p) => p.activations[p.activations.length - 1]!);
+  const derivs = outputDerivatives(F, data, outputs, !deferScale(F, data));
+  const weights = weightsOf(net);
+  passes.forEach((pass, s) => {
+    const lambda = derivs[s]!.hessian;
+    const G = outputJacobians(F, weights, pass);
+    G.forEach((Gk, k) => {
+      const a = pass.activations[k]!;
+      for (let i = 0; i < shape.sizes[k]!; i++) {
+        let q = F.zero;
+        for (let o = 0; o < Gk.length; o++) {
+          if (F.sign(Gk[o]![i]!) === 0) continue;
+          let row = F.zero;
+          for (let o2 = 0; o2 < Gk.length; o2++) row = F.add(row, F.mul(lambda[o]![o2]!, Gk[o2]![i]!));
+          q = F.add(q, F.mul(Gk[o]![i]!, row));
+        }
+        if (F.sign(q) === 0) continue;
+        for (let j = 0; j < fanIn[k]!; j++) {
+          const at = weightOffset[k]! + i * fanIn[k]! + j;
+          diagonal[at] = F.add(diagonal[at]!, F.mul(q, F.mul(a[j]!, a[j]!)));
+        }
+        if (biasOffset[k]! >= 0) diagonal[biasOffset[k]! + i] = F.add(diagonal[biasOffset[k]! + i]!, q);
+      }
+    });
+  });
+  if (!deferScale(F, data)) return diagonal;
+  const c = mseScale(F, outputs);
+  return diagonal.map((v) => F.mul(c, v));
+}
+
+/**
+ * H v, by forward-over-reverse: the gradient computed in dual numbers at
+ * θ + v·ε has H v as its tangent. Any activation and loss the field can
+ * evaluate (tanh, softplus and cross-entropy need float64 or bignumber);
+ * exact in the rational field. Throws KinkError at a kink.
+ */
+export function lossHessianVectorProduct<T>(F: Field<T>, net: Network<T>, data: Dataset<T>, v: readonly T[]): T[] {
+  const D = dualField(F);
+  const theta = flatten(net);
+  if (v.length !== theta.length) throw new RangeError(`hvp: expected a vector of ${theta.length} entries, got ${v.length}`);
+  const constant = (x: T): Dual<T> => ({ value: x, tangent: F.zero });
+  const moving = unflatten(mapNetwork(net, constant), theta.map((x, i) => ({ value: x, tangent: v[i]! })));
+  return lossGradient(D, moving, mapDataset(data, constant)).map((g) => g.tangent);
+}
+
+/** ∇²L from P Hessian-vector products with the unit vectors, symmetrised (exactly symmetric already in exact fields). */
+export function hessianByProducts<T>(F: Field<T>, net: Network<T>, data: Dataset<T>): T[][] {
+  const P = parameterCount(shapeOf(net));
+  const columns = Array.from({ length: P }, (_, j) => lossHessianVectorProduct(F, net, data, Array.from({ length: P }, (_, i) => (i === j ? F.one : F.zero))));
+  if (F.exact) return columns; // H[i][j] = columns[j][i] = columns[i][j]
+  const half = F.div(F.one, F.fromScalar(2));
+  return columns.map((_, i) => columns.map((col, j) => F.mul(half, F.add(columns[i]![j]!, col[i]!))));
+}
+
+/**
+ * ∇²L(θ), exact in the rational field; throws KinkError at a kink.
+ * Piecewise-linear activations use the closed form of the file comment;
+ * tanh and softplus, whose φ″ does not vanish, use forward-over-reverse.
+ */
 export function lossHessian<T>(F: Field<T>, net: Network<T>, data: Dataset<T>): T[][] {
   checkCompatible(net, data);
-  assertPiecewiseLinear(net);
+  if (!net.layers.every((l) => PIECEWISE_LINEAR.includes(l.activation))) return hessianByProducts(F, net, data);
   const passes = samplePasses(F, net, data.inputs);
-  const derivs = outputDerivatives(F, data, passes.map((p) => p.activations[p.activations.length - 1]!));
-  return hessianFromPasses(F, net, passes, derivs);
+  const outputs = passes.map((p) => p.activations[p.activations.length - 1]!);
+  if (!deferScale(F, data)) return hessianFromPasses(F, net, passes, outputDerivatives(F, data, outputs));
+  const c = mseScale(F, outputs);
+  return hessianFromPasses(F, net, passes, outputDerivatives(F, data, outputs, false)).map((row) => row.map((v) => F.mul(c, v)));
 }

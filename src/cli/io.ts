@@ -1,11 +1,11 @@
 /** File input and output for the CLI: named read errors, and whole-or-nothing writes. */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import type { Fraction } from 'mathjs';
+import { readFileSync } from 'node:fs';
+import type { Fraction } from 'fraction.js';
 import { InputError } from '../field/errors.js';
 import { rationalField } from '../field/rational.js';
 import { checkCompatible, networkToJson, parseDataset, parseNetwork } from '../network/json.js';
 import type { Network, ScalarDataset, ScalarNetwork } from '../network/types.js';
+import { writeFileAtomic } from '../output/atomic.js';
 import { requireFlag, type ParsedArgs } from './args.js';
 
 export function readJsonFile(path: string, flag: string): unknown {
@@ -19,23 +19,6 @@ export function readJsonFile(path: string, flag: string): unknown {
     return JSON.parse(text);
   } catch (e) {
     throw new InputError(flag, path, `a JSON file (${(e as Error).message})`);
-  }
-}
-
-/**
- * Writes `text` to `path` whole or not at all: a temporary file in the same
- * directory, then an atomic rename. A failure leaves any existing file untouched.
- */
-export function writeFileAtomic(path: string, text: string): void {
-  const target = resolve(path);
-  mkdirSync(dirname(target), { recursive: true });
-  const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    writeFileSync(temporary, text);
-    renameSync(temporary, target);
-  } catch (e) {
-    rmSync(temporary, { force: true });
-    throw e;
   }
 }
 

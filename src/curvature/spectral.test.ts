@@ -5,7 +5,7 @@ import { FLOAT64_UNIT_ROUNDOFF, float64Field, rationalField as Q } from '../fiel
 import { datasetIn, flatten, networkIn, randomDataset, randomNetwork, shapeOf } from '../network/index.js';
 import { lossHessian } from '../autodiff/derivatives.js';
 import { applySymmetry } from '../symmetry/index.js';
-import { denseHvp, denseTrace, frobeniusNorm, hutchinson, hutchPlusPlus, lanczos, powerIteration, scaledHessian, spectralNorm, symmetricEigenvalues } from './spectral.js';
+import { denseHvp, denseTrace, frobeniusNorm, hutchinson, hutchPlusPlus, lanczos, powerIteration, scaledHessian, spectralNorm, symmetricEigenvalues, tridiagonalEigenvaluesByBisection } from './spectral.js';
 import { perBlock, scaledSummary } from './index.js';
 
 /** Q diag(λ) Qᵀ with a random orthogonal Q (Householder products), so the eigenvalues are known. */
@@ -37,6 +37,49 @@ describe('eigenvalues, Lanczos and power iteration', () => {
         expect(Math.abs(Math.abs(l.values[0]!) - top)).toBeLessThanOrEqual(bound * 10);
       }),
       { numRuns: 50 },
+    );
+  });
+
+  it('the dense eigensolver is exactly scale-equivariant for powers of two, from 2^-900 to 2^900 (no overflow: entries near 1e200 used to stop QL)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -1000, max: 1000 }), { minLength: 2, maxLength: 12 }), fc.nat(), fc.integer({ min: -900, max: 900 }), (ints, seed, k) => {
+        const H = withEigenvalues(ints.map((x) => x / 64), seed);
+        const scaled = H.map((row) => row.map((v) => v * 2 ** k));
+        expect(symmetricEigenvalues(scaled)).toEqual(symmetricEigenvalues(H).map((v) => v * 2 ** k));
+      }),
+      { numRuns: 100 },
+    );
+    expect(() => symmetricEigenvalues([[1, Infinity], [Infinity, 1]])).toThrow('non-finite entry');
+  });
+
+  it('Lanczos stops on its residual bound: the top Ritz value is within the reported residual of the true top eigenvalue, in far fewer steps than n', () => {
+    const n = 300;
+    const lambda = Array.from({ length: n }, (_, i) => (i === 0 ? 50 : i === 1 ? -30 : Math.sin(i) * 10));
+    const H = withEigenvalues(lambda, 4);
+    const l = lanczos(denseHvp(H), n, { tolerance: 1e-10, seed: 1 });
+    expect(l.converged).toBe(true);
+    expect(l.matvecs).toBeLessThan(n / 3);
+    const rounding = 10 * n * FLOAT64_UNIT_ROUNDOFF * frobeniusNorm(H);
+    expect(Math.abs(l.values[0]! - 50)).toBeLessThanOrEqual(l.residual + rounding);
+    expect(l.residual).toBeLessThanOrEqual(1e-10 * 50);
+    // A tolerance it cannot meet in the steps allowed is reported, not hidden.
+    const short = lanczos(denseHvp(H), n, { tolerance: 1e-14, steps: 3, seed: 1 });
+    expect(short.converged).toBe(false);
+    expect(Math.abs(short.values[0]! - 50)).toBeLessThanOrEqual(short.residual + rounding);
+  });
+
+  it("the eigensolver's fallback, Sturm bisection on the tridiagonal, agrees with QL to its grid width", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: -500, max: 500 }), fc.integer({ min: -500, max: 500 })), { minLength: 1, maxLength: 15 }), (entries) => {
+        const d = Float64Array.from(entries, ([a]) => a / 16);
+        const e = Float64Array.from(entries, ([, b], i) => (i === entries.length - 1 ? 0 : b / 16));
+        const T = entries.map((_, i) => entries.map((__, j) => (i === j ? d[i]! : j === i + 1 ? e[i]! : i === j + 1 ? e[j]! : 0)));
+        const ql = symmetricEigenvalues(T);
+        const bisection = tridiagonalEigenvaluesByBisection(d, e).sort((x, y) => y - x);
+        const bound = 10 * T.length ** 2 * FLOAT64_UNIT_ROUNDOFF * (frobeniusNorm(T) + 1);
+        bisection.forEach((v, i) => expect(Math.abs(v - ql[i]!)).toBeLessThanOrEqual(bound));
+      }),
+      { numRuns: 200 },
     );
   });
 

@@ -11,18 +11,6 @@ export type Hvp = (v: number[]) => number[];
 export const dot = (a: readonly number[], b: readonly number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 const norm = (a: readonly number[]) => Math.sqrt(dot(a, a));
 
-/** w minus its components along the orthonormal `basis` (modified Gram–Schmidt), `passes` times. */
-function removeComponents(w: readonly number[], basis: readonly (readonly number[])[], passes: number): number[] {
-  let out = [...w];
-  for (let pass = 0; pass < passes; pass++) {
-    for (const q of basis) {
-      const c = dot(out, q);
-      out = out.map((x, i) => x - c * q[i]!);
-    }
-  }
-  return out;
-}
-
 export function denseHvp(H: readonly (readonly number[])[]): Hvp {
   return (v) => H.map((row) => dot(row, v));
 }
@@ -36,7 +24,15 @@ export function denseHvp(H: readonly (readonly number[])[]): Hvp {
 export function symmetricEigenvalues(H: readonly (readonly number[])[]): number[] {
   const n = H.length;
   if (n === 0) return [];
-  const a = H.map((row) => Float64Array.from(row));
+  // Scaled by a power of two (exact) so that the largest entry is near 1: squares in the
+  // reflections neither overflow (entries near 1e200 made QL fail) nor underflow.
+  let largest = 0;
+  for (const row of H) for (const x of row) largest = Math.max(largest, Math.abs(x));
+  if (!Number.isFinite(largest)) throw new RangeError(`symmetricEigenvalues: the matrix has a non-finite entry (${largest})`);
+  if (largest === 0) return new Array<number>(n).fill(0);
+  const exponent = Math.max(-1000, Math.min(1000, Math.round(Math.log2(largest))));
+  const scale = (x: number) => x * 2 ** -exponent;
+  const a = H.map((row) => Float64Array.from(row, scale));
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   // Householder: row i is reflected onto its subdiagonal entry, using the lower triangle only.
@@ -86,12 +82,14 @@ export function symmetricEigenvalues(H: readonly (readonly number[])[]): number[
   let norm = 0;
   for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(d[i]!) + Math.abs(e[i]!) + (i > 0 ? Math.abs(e[i - 1]!) : 0));
   const negligible = (m: number) => Math.abs(e[m]!) <= Number.EPSILON * Math.max(Math.abs(d[m]!) + Math.abs(d[m + 1]!), norm);
+  const tridiagonal = { d: Float64Array.from(d), e: Float64Array.from(e) };
   for (let l = 0; l < n; l++) {
     for (let iteration = 0; ; iteration++) {
       let m = l;
       while (m < n - 1 && !negligible(m)) m++;
       if (m === l) break;
-      if (iteration >= 60) throw new Error(`symmetricEigenvalues: QL did not converge at eigenvalue ${l} of ${n}`);
+      // QL has not been seen to stall since the scaling above; if it does, bisection cannot.
+      if (iteration >= 60) return Array.from(tridiagonalEigenvaluesByBisection(tridiagonal.d, tridiagonal.e), (x) => x * 2 ** exponent).sort((x, y) => y - x);
       let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);
       let r = Math.hypot(g, 1);
       g = d[m]! - d[l]! + e[l]! / (g + (g >= 0 ? r : -r));
@@ -122,7 +120,40 @@ export function symmetricEigenvalues(H: readonly (readonly number[])[]): number[
       e[m] = 0;
     }
   }
-  return Array.from(d).sort((x, y) => y - x);
+  return Array.from(d, (x) => x * 2 ** exponent).sort((x, y) => y - x);
+}
+
+/**
+ * Eigenvalues of the symmetric tridiagonal matrix (d, e) (e[i] couples d[i]
+ * and d[i+1]) by Sturm-sequence bisection: slow (n² · 64 steps) but it always
+ * converges, to the width of the floating-point grid.
+ */
+export function tridiagonalEigenvaluesByBisection(d: Float64Array, e: Float64Array): number[] {
+  const n = d.length;
+  let radius = 0;
+  for (let i = 0; i < n; i++) radius = Math.max(radius, Math.abs(d[i]!) + Math.abs(e[i] ?? 0) + (i > 0 ? Math.abs(e[i - 1]!) : 0));
+  // The number of eigenvalues below x: the negative pivots of T − xI (LDLᵀ, a zero pivot nudged).
+  const below = (x: number) => {
+    let count = 0;
+    let q = 1;
+    for (let i = 0; i < n; i++) {
+      q = d[i]! - x - (i > 0 ? (e[i - 1]! * e[i - 1]!) / q : 0);
+      if (q === 0) q = Number.EPSILON * (radius || 1);
+      if (q < 0) count++;
+    }
+    return count;
+  };
+  return Array.from({ length: n }, (_, k) => {
+    let lo = -radius - 1;
+    let hi = radius + 1;
+    for (let step = 0; step < 2100 && lo < hi; step++) {
+      const mid = lo + (hi - lo) / 2;
+      if (mid === lo || mid === hi) break;
+      if (below(mid) > k) hi = mid;
+      else lo = mid;
+    }
+    return lo + (hi - lo) / 2;
+  });
 }
 
 /** |||H|||₂ = max |λ| of a symmetric matrix. */
@@ -177,33 +208,99 @@ export function powerIteration(hvp: Hvp, n: number, opts: { seed?: number; start
   return { values: [lambda], matvecs, vector: v };
 }
 
+/** In place: w minus its components along the orthonormal `basis` (classical Gram–Schmidt on typed arrays), twice. */
+function orthogonaliseInPlace(w: Float64Array, basis: readonly Float64Array[]): void {
+  for (let pass = 0; pass < 2; pass++) {
+    for (const q of basis) {
+      let c = 0;
+      for (let i = 0; i < w.length; i++) c += w[i]! * q[i]!;
+      for (let i = 0; i < w.length; i++) w[i] = w[i]! - c * q[i]!;
+    }
+  }
+}
+
+function typedNorm(w: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < w.length; i++) s += w[i]! * w[i]!;
+  return Math.sqrt(s);
+}
+
+export interface LanczosResult extends IterativeResult {
+  /** |λ − θ| ≤ residual for some eigenvalue λ of H, for the top Ritz value θ (‖Hx − θx‖ = β·|last entry of T's eigenvector|). */
+  residual: number;
+  converged: boolean;
+}
+
 /**
- * Lanczos with full reorthogonalisation: m steps build a Krylov basis, the
- * tridiagonal T's eigenvalues (Ritz values) approximate the extreme
- * eigenvalues of H. Returns the k of largest magnitude.
+ * Lanczos with full reorthogonalisation on typed arrays: the Krylov basis
+ * grows until the top Ritz value's residual β_j·|y_j| is at most
+ * `tolerance`·|θ| (a bound on its distance to an eigenvalue of H), or
+ * `steps` HVPs are spent, or the space is exhausted (then θ is exact up to
+ * rounding). Returns the k Ritz values of largest magnitude.
  */
-export function lanczos(hvp: Hvp, n: number, opts: { steps?: number; k?: number; seed?: number; history?: boolean } = {}): IterativeResult {
-  const steps = Math.min(opts.steps ?? 40, n);
+export function lanczos(hvp: Hvp, n: number, opts: { steps?: number; k?: number; seed?: number; history?: boolean; tolerance?: number } = {}): LanczosResult {
+  const steps = Math.min(opts.steps ?? 100, n);
+  const tolerance = opts.tolerance ?? 1e-10;
   const rng = new Rng(opts.seed ?? 0);
-  const Q: number[][] = [randomUnit(n, rng)];
+  const Q: Float64Array[] = [Float64Array.from(randomUnit(n, rng))];
   const alpha: number[] = [];
   const beta: number[] = [];
   const history: number[] = [];
   let matvecs = 0;
+  let residual = Infinity;
+  let converged = false;
   for (let j = 0; j < steps; j++) {
-    const hq = hvp(Q[j]!);
+    const q = Q[j]!;
+    const w = Float64Array.from(hvp(Array.from(q)));
     matvecs++;
-    alpha.push(dot(hq, Q[j]!));
-    if (opts.history) history.push(topRitz(alpha, beta));
-    // Full reorthogonalisation against every basis vector, twice (Kahan's "twice is enough").
-    const w = removeComponents(hq, Q, 2);
-    const b = norm(w);
-    if (j === steps - 1 || b <= 1e-14 * Math.max(1, Math.abs(alpha[j]!))) break;
+    let a = 0;
+    for (let i = 0; i < n; i++) a += w[i]! * q[i]!;
+    alpha.push(a);
+    orthogonaliseInPlace(w, Q);
+    const b = typedNorm(w);
+    const top = topRitzPair(alpha, beta);
+    if (opts.history) history.push(top.value);
+    residual = b * Math.abs(top.lastComponent);
+    const scale = Math.max(Math.abs(top.value), Number.MIN_VALUE);
+    if (residual <= tolerance * scale || b <= 1e-14 * Math.max(...alpha.map(Math.abs), ...beta)) {
+      converged = true;
+      break;
+    }
+    if (j === steps - 1) break;
     beta.push(b);
-    Q.push(w.map((x) => x / b));
+    for (let i = 0; i < n; i++) w[i] = w[i]! / b;
+    Q.push(w);
   }
-  const ritz = ritzValues(alpha, beta);
-  return { values: ritz.slice(0, opts.k ?? 1), matvecs, ...(opts.history ? { history } : {}) };
+  const ritz = ritzValues(alpha, beta.slice(0, alpha.length - 1));
+  return { values: ritz.slice(0, opts.k ?? 1), matvecs, residual, converged, ...(opts.history ? { history } : {}) };
+}
+
+/** The Ritz value of largest magnitude of T(α, β) and the last entry of its unit eigenvector (two steps of inverse iteration). */
+function topRitzPair(alpha: readonly number[], beta: readonly number[]): { value: number; lastComponent: number } {
+  const m = alpha.length;
+  const value = ritzValues(alpha, beta.slice(0, m - 1))[0]!;
+  if (m === 1) return { value, lastComponent: 1 };
+  // Solve (T − θI + δ) y = x by the tridiagonal (Thomas) algorithm; δ keeps the shifted matrix invertible.
+  const shift = value + (Math.abs(value) + 1) * 1e-13;
+  let y = new Float64Array(m).fill(1);
+  for (let iteration = 0; iteration < 2; iteration++) {
+    const c = new Float64Array(m);
+    const d = new Float64Array(m);
+    let denom = alpha[0]! - shift;
+    c[0] = m > 1 ? beta[0]! / denom : 0;
+    d[0] = y[0]! / denom;
+    for (let i = 1; i < m; i++) {
+      denom = alpha[i]! - shift - beta[i - 1]! * c[i - 1]!;
+      c[i] = i < m - 1 ? beta[i]! / denom : 0;
+      d[i] = (y[i]! - beta[i - 1]! * d[i - 1]!) / denom;
+    }
+    const next = new Float64Array(m);
+    next[m - 1] = d[m - 1]!;
+    for (let i = m - 2; i >= 0; i--) next[i] = d[i]! - c[i]! * next[i + 1]!;
+    const size = typedNorm(next);
+    y = next.map((x) => x / size);
+  }
+  return { value, lastComponent: Number.isFinite(y[m - 1]!) ? y[m - 1]! : 1 };
 }
 
 /** Eigenvalues of the tridiagonal T(α, β), by decreasing magnitude. */
@@ -211,10 +308,6 @@ function ritzValues(alpha: readonly number[], beta: readonly number[]): number[]
   const m = alpha.length;
   const T = Array.from({ length: m }, (_, i) => Array.from({ length: m }, (_, j) => (i === j ? alpha[i]! : Math.abs(i - j) === 1 ? beta[Math.min(i, j)]! : 0)));
   return symmetricEigenvalues(T).sort((a, b) => Math.abs(b) - Math.abs(a));
-}
-
-function topRitz(alpha: readonly number[], beta: readonly number[]): number {
-  return ritzValues(alpha, beta.slice(0, alpha.length - 1))[0]!;
 }
 
 export interface TraceEstimate {
@@ -241,13 +334,15 @@ export function hutchinson(hvp: Hvp, n: number, opts: { probes?: number; seed?: 
   return { estimate: mean, standardError: error, matvecs: probes };
 }
 
-/** Orthonormal basis of the columns (modified Gram–Schmidt, twice), dropping dependent ones. */
-function orthonormalise(columns: number[][]): number[][] {
-  const basis: number[][] = [];
+/** Orthonormal basis of the columns (Gram–Schmidt twice, on typed arrays), dropping dependent ones. */
+function orthonormalise(columns: readonly (readonly number[])[]): Float64Array[] {
+  const basis: Float64Array[] = [];
   for (const col of columns) {
-    const w = removeComponents(col, basis, 2);
-    const s = norm(w);
-    if (s > 1e-12 * Math.max(1, norm(col))) basis.push(w.map((x) => x / s));
+    const w = Float64Array.from(col);
+    const before = typedNorm(w);
+    orthogonaliseInPlace(w, basis);
+    const s = typedNorm(w);
+    if (s > 1e-12 * Math.max(1, before)) basis.push(w.map((x) => x / s));
   }
   return basis;
 }
@@ -262,8 +357,12 @@ export function hutchPlusPlus(hvp: Hvp, n: number, opts: { budget?: number; seed
   const third = Math.max(1, Math.floor((opts.budget ?? 99) / 3));
   const S = Array.from({ length: third }, () => Array.from({ length: n }, () => rng.rademacher()));
   const Q = orthonormalise(S.map(hvp));
-  const top = Q.reduce((s, q) => s + dot(q, hvp(q)), 0);
-  const project = (z: number[]) => removeComponents(z, Q, 1);
+  const top = Q.reduce((s, q) => s + dot(Array.from(q), hvp(Array.from(q))), 0);
+  const project = (z: number[]) => {
+    const w = Float64Array.from(z);
+    orthogonaliseInPlace(w, Q);
+    return Array.from(w);
+  };
   const samples = Array.from({ length: third }, () => {
     const z = project(Array.from({ length: n }, () => rng.rademacher()));
     return dot(z, hvp(z));

@@ -29,3 +29,6 @@ export class Rng {
     return this.next() < 0.5 ? -1 : 1;
   }
 }
+
+/** The seed of the conformance battery, `flatcheck check` and `flatcheck prove` when none is given (the paper's arXiv date). */
+export const DEFAULT_SEED = 20170315;

@@ -2,7 +2,7 @@
  * Exact rationals (mathjs's Fraction, bigint numerator and denominator): the
  * proof path. No rounding and no tolerance anywhere in this file.
  */
-import { Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
 import type { Field, Scalar } from './field.js';
 
 /** The exact rational value of a finite double, read from its bits (mathjs's own conversion rounds to a "simple" fraction). */

@@ -18,6 +18,12 @@ export interface IsolatedReply {
   kink?: [sample: number, layer: number, unit: number];
 }
 
+/**
+ * From dist/ the worker is the compiled worker.js; from the sources (the repository's own tests) it is
+ * worker.ts, which worker-entry.mjs runs through tsx.
+ */
+const WORKER = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : './worker.js', import.meta.url);
+
 /** Loading TypeScript and TensorFlow.js in a fresh thread takes seconds: start-up has its own limit. */
 const START_UP_MS = 60_000;
 
@@ -32,7 +38,7 @@ export class IsolatedMetric {
 
   /** A worker that has loaded the module (it says `ready`), within START_UP_MS. */
   private start(): Promise<Worker> {
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { module: resolve(this.module) } });
+    const worker = new Worker(WORKER, { workerData: { module: resolve(this.module) } });
     return new Promise((ready, fail) => {
       const timer = setTimeout(() => failWith(`did not load within ${START_UP_MS} ms`), START_UP_MS);
       const failWith = (message: string) => {

@@ -32,7 +32,8 @@ export function activate<T>(F: Field<T>, activation: ActivationName, slope: T | 
     case 'softplus': {
       // log(1 + e^z) without overflow: max(z, 0) + log(1 + e^-|z|).
       const t = transcendentalOf(F, 'softplus');
-      const positivePart = F.sign(z) > 0 ? z : F.zero;
+      // sign ≥ 0, not > 0: with dual numbers at z = 0 this keeps the tangent right (|z|'s tangent is then +ż).
+      const positivePart = F.sign(z) >= 0 ? z : F.zero;
       return F.add(positivePart, t.log(F.add(F.one, t.exp(F.neg(F.abs(z))))));
     }
   }

@@ -5,7 +5,7 @@
  */
 import { tf } from './backend.js';
 import type { Dataset, Network } from '../network/types.js';
-import { datasetTensors, disposeData, lossTensor, thetaTensor, type TensorData } from './network.js';
+import { datasetTensors, disposeData, lossTensor, thetaTensor, TWICE_DIFFERENTIABLE, type SmoothOps, type TensorData } from './network.js';
 
 /**
  * Runs `make` in a tidy scope and reads its result outside it: tf.tidy walks
@@ -42,22 +42,23 @@ export class TensorProblem {
   constructor(
     readonly net: Network<number>,
     data: Dataset<number>,
+    private readonly ops: SmoothOps = TWICE_DIFFERENTIABLE,
   ) {
     this.data = datasetTensors(net, data);
     this.theta = thetaTensor(net);
     this.size = this.theta.size;
-    const loss = (theta: tf.Tensor) => lossTensor(net, theta as tf.Tensor1D, this.data);
+    const loss = (theta: tf.Tensor) => lossTensor(net, theta as tf.Tensor1D, this.data, ops);
     this.gradFn = tf.grad(loss) as (theta: tf.Tensor1D) => tf.Tensor1D;
     this.hvpFn = (theta, v) => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(this.gradFn(t as tf.Tensor1D), v)))(theta) as tf.Tensor1D;
   }
 
   loss(theta: tf.Tensor1D = this.theta): number {
-    return read(() => lossTensor(this.net, theta, this.data))[0]!;
+    return read(() => lossTensor(this.net, theta, this.data, this.ops))[0]!;
   }
 
   /** L(θ) as a differentiable scalar tensor (the caller disposes it, or runs inside tf.tidy). */
   lossTensor(theta: tf.Tensor1D = this.theta): tf.Scalar {
-    return lossTensor(this.net, theta, this.data);
+    return lossTensor(this.net, theta, this.data, this.ops);
   }
 
   gradient(theta: tf.Tensor1D = this.theta): number[] {
@@ -82,8 +83,8 @@ export class TensorProblem {
 }
 
 /** One-shot dense float32 Hessian, loss and gradient, leaving no tensors behind. */
-export function tensorHessian(net: Network<number>, data: Dataset<number>): { loss: number; gradient: number[]; hessian: number[][] } {
-  const problem = new TensorProblem(net, data);
+export function tensorHessian(net: Network<number>, data: Dataset<number>, ops: SmoothOps = TWICE_DIFFERENTIABLE): { loss: number; gradient: number[]; hessian: number[][] } {
+  const problem = new TensorProblem(net, data, ops);
   try {
     return { loss: problem.loss(), gradient: problem.gradient(), hessian: problem.hessian() };
   } finally {

@@ -1,3 +1,4 @@
 export * from './backend.js';
 export * from './network.js';
 export * from './derivatives.js';
+export * as smooth from './smooth.js';

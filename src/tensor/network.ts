@@ -4,6 +4,7 @@
  * matter of tf.grad. Every function here is tidy: it leaks no tensors.
  */
 import { tf } from './backend.js';
+import * as smooth from './smooth.js';
 import { flatten } from '../network/flat.js';
 import type { Dataset, Network } from '../network/types.js';
 import { checkCompatible } from '../network/json.js';
@@ -12,20 +13,30 @@ export function thetaTensor(net: Network<number>): tf.Tensor1D {
   return tf.tensor1d(flatten(net), 'float32');
 }
 
-function activateTensor(z: tf.Tensor2D, activation: Network<number>['layers'][number]['activation'], slope: number | undefined): tf.Tensor2D {
+/** The smooth ops a forward pass uses; a different set (tfjs's own) only to show what it would break. */
+export interface SmoothOps {
+  tanh(x: tf.Tensor): tf.Tensor;
+  softplus(x: tf.Tensor): tf.Tensor;
+  logSumExp(x: tf.Tensor2D): tf.Tensor1D;
+}
+
+/** Twice-differentiable (smooth.ts): double backprop through them is right. */
+export const TWICE_DIFFERENTIABLE: SmoothOps = { tanh: smooth.tanh, softplus: smooth.softplus, logSumExp: smooth.logSumExp };
+
+function activateTensor(z: tf.Tensor2D, activation: Network<number>['layers'][number]['activation'], slope: number | undefined, ops: SmoothOps): tf.Tensor2D {
   switch (activation) {
     case 'relu': return tf.relu(z);
     // relu(z) − s·relu(−z): tf.leakyRelu's gradient has no gradient of its own (no double backprop).
     case 'leaky-relu': return tf.sub(tf.relu(z), tf.mul(slope ?? 0, tf.relu(tf.neg(z))));
     case 'abs': return tf.abs(z);
     case 'linear': return z;
-    case 'tanh': return tf.tanh(z);
-    case 'softplus': return tf.softplus(z);
+    case 'tanh': return ops.tanh(z) as tf.Tensor2D;
+    case 'softplus': return ops.softplus(z) as tf.Tensor2D;
   }
 }
 
 /** f_θ(X) for θ laid out as `template`'s parameters (samples × outputs). */
-export function forwardTensor(template: Network<number>, theta: tf.Tensor1D, inputs: tf.Tensor2D): tf.Tensor2D {
+export function forwardTensor(template: Network<number>, theta: tf.Tensor1D, inputs: tf.Tensor2D, ops: SmoothOps = TWICE_DIFFERENTIABLE): tf.Tensor2D {
   return tf.tidy(() => {
     // One split into every layer's blocks: its gradient is a single concat (per-block slices would each pad to θ's size).
     const sizes: number[] = [];
@@ -44,7 +55,7 @@ export function forwardTensor(template: Network<number>, theta: tf.Tensor1D, inp
       const w = blocks[next++]!.reshape([out, fanIn]) as tf.Tensor2D;
       let z: tf.Tensor2D = tf.matMul(a, w, false, true);
       if (layer.bias) z = tf.add(z, blocks[next++]!) as tf.Tensor2D;
-      a = activateTensor(z, layer.activation, layer.slope);
+      a = activateTensor(z, layer.activation, layer.slope, ops);
       fanIn = out;
     }
     return a;
@@ -75,11 +86,11 @@ export function disposeData(data: TensorData): void {
 }
 
 /** L(θ) as a scalar tensor: mse (mean over samples and outputs) or mean cross-entropy. */
-export function lossTensor(template: Network<number>, theta: tf.Tensor1D, data: TensorData): tf.Scalar {
+export function lossTensor(template: Network<number>, theta: tf.Tensor1D, data: TensorData, ops: SmoothOps = TWICE_DIFFERENTIABLE): tf.Scalar {
   return tf.tidy(() => {
-    const out = forwardTensor(template, theta, data.inputs);
+    const out = forwardTensor(template, theta, data.inputs, ops);
     if (data.loss === 'mse') return tf.mean(tf.square(tf.sub(out, data.targets)));
-    const perSample = tf.sub(tf.logSumExp(out, 1), tf.sum(tf.mul(data.targets, out), 1));
+    const perSample = tf.sub(ops.logSumExp(out), tf.sum(tf.mul(data.targets, out), 1));
     return tf.mean(perSample);
   });
 }

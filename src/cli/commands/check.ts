@@ -5,11 +5,12 @@
  * `flatcheck metrics`: the registry, with each metric's claims.
  */
 import { InputError } from '../../field/errors.js';
+import { DEFAULT_SEED } from '../../field/random.js';
 import { checkMetric, DEFAULT_TIME_LIMIT_MS, FAMILIES, loadMetricModule, loadRegistry, type BatteryReport, type Family } from '../../metrics/index.js';
 import { optionalFlag, parseArgs, parseInteger, UsageError } from '../args.js';
-import { writeFileAtomic } from '../io.js';
+import { writeFileAtomic } from '../../output/atomic.js';
 import { progressBar } from '../progress.js';
-import type { CommandResult } from '../main.js';
+import type { CommandResult } from '../command.js';
 
 export const CHECK_USAGE = 'flatcheck check MODULE [--families layer-scale,neuron-scale,permutation] [--runs N] [--seed S] [--time-limit MS] [--json] [--junit FILE]';
 export const METRICS_USAGE = 'flatcheck metrics [--json]';
@@ -36,7 +37,7 @@ export async function checkCommand(argv: string[]): Promise<CommandResult> {
   });
   const runs = parseInteger(optionalFlag(args, 'runs') ?? '30', '--runs');
   if (runs < 1) throw new InputError('--runs', runs, 'a positive integer');
-  const seed = parseInteger(optionalFlag(args, 'seed') ?? '20170315', '--seed');
+  const seed = parseInteger(optionalFlag(args, 'seed') ?? String(DEFAULT_SEED), '--seed');
   const timeLimitMs = parseInteger(optionalFlag(args, 'time-limit') ?? String(DEFAULT_TIME_LIMIT_MS), '--time-limit');
   if (timeLimitMs < 1) throw new InputError('--time-limit', timeLimitMs, 'a positive number of milliseconds');
   const bar = progressBar(process.stderr);

@@ -1,16 +1,14 @@
 /** `flatcheck eval`: one curvature metric of a network on a dataset, in an engine of choice. */
-import { Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
 import { InputError } from '../../field/errors.js';
 import { float64Field, fractionToNumber, rationalField as Q } from '../../field/index.js';
 import { datasetIn, loss, networkIn } from '../../network/index.js';
 import { lossGradient, lossHessian, samplePasses } from '../../autodiff/derivatives.js';
-import { frobeniusSquared, trace } from '../../curvature/exact.js';
+import { frobeniusSquared, trace } from '../../linalg/exact.js';
 import { denseTrace, frobeniusNorm, spectralNorm } from '../../curvature/spectral.js';
-import { initTensorBackend, TensorProblem } from '../../tensor/index.js';
 import { choice, optionalFlag, parseArgs, requireFlag, UsageError } from '../args.js';
-import { sharpnessCommand } from './sharpness.js';
 import { readNetworkAndData } from '../io.js';
-import type { CommandResult } from '../main.js';
+import type { CommandResult } from '../command.js';
 
 export const CURVATURE_METRICS = ['loss', 'gradient-norm', 'hessian-spectral-norm', 'hessian-trace', 'hessian-frobenius'] as const;
 export const SHARPNESS_METRICS = ['ball-sharpness', 'keskar-sharpness'] as const;
@@ -37,7 +35,7 @@ export async function evalCommand(argv: string[]): Promise<CommandResult> {
   const { net: raw, data: rawData } = readNetworkAndData(args);
   const chosen = choice(requireFlag(args, 'metric'), EVAL_METRICS, 'metric');
   const engine = choice(optionalFlag(args, 'engine') ?? 'rational', ENGINES, 'engine');
-  if ((SHARPNESS_METRICS as readonly string[]).includes(chosen)) return sharpnessCommand(args, chosen as (typeof SHARPNESS_METRICS)[number], engine, raw, rawData);
+  if ((SHARPNESS_METRICS as readonly string[]).includes(chosen)) return (await import('./sharpness.js')).sharpnessCommand(args, chosen as (typeof SHARPNESS_METRICS)[number], engine, raw, rawData);
   for (const flag of ['epsilon', 'subspace', 'seed']) if (args.flags.has(flag)) throw new UsageError(`--${flag} applies to the sharpness metrics only`);
   const metric = chosen as Metric;
   let result: Value;
@@ -58,7 +56,9 @@ export async function evalCommand(argv: string[]): Promise<CommandResult> {
     const data = datasetIn(float64Field, rawData);
     // The same kink rule in every engine: tfjs would silently use step(0) = 0 there.
     if (metric !== 'loss') samplePasses(float64Field, net, data.inputs);
-    const problem = engine === 'tfjs' ? (await initTensorBackend(), new TensorProblem(net, data)) : undefined;
+    // TensorFlow.js only for this engine.
+    const tensor = engine === 'tfjs' ? await import('../../tensor/index.js') : undefined;
+    const problem = tensor ? (await tensor.initTensorBackend(), new tensor.TensorProblem(net, data)) : undefined;
     try {
       const hessian = () => problem?.hessian() ?? lossHessian(float64Field, net, data);
       const gradient = () => problem?.gradient() ?? lossGradient(float64Field, net, data);

@@ -1,10 +1,9 @@
 /** `flatcheck experiment keskar`: Keskar's small- vs large-batch sharpness on real data, and its reversal. */
 import { InputError } from '../../field/errors.js';
-import { writeDirectoryAtomic } from '../../report/prove.js';
-import { runKeskarExperiment, type KeskarOptions } from '../../experiment/keskar.js';
+import type { KeskarOptions } from '../../experiment/keskar-types.js';
 import { optionalFlag, parseArgs, parseInteger, UsageError } from '../args.js';
 import { readJsonFile } from '../io.js';
-import type { CommandResult } from '../main.js';
+import type { CommandResult } from '../command.js';
 
 export const EXPERIMENT_USAGE = 'flatcheck experiment keskar [--data FILE] [--seeds N] [--out DIR] [--short] [--json]';
 
@@ -20,6 +19,8 @@ export async function experimentCommand(argv: string[]): Promise<CommandResult> 
     if (options.seeds < 1) throw new InputError('--seeds', options.seeds, 'a positive integer');
   }
   const out = optionalFlag(args, 'out') ?? 'keskar-experiment';
+  // TensorFlow.js, the Iris data and vega: loaded for this verb only.
+  const [{ writeDirectoryAtomic }, { runKeskarExperiment }] = await Promise.all([import('../../output/atomic.js'), import('../../experiment/keskar.js')]);
   const started = Date.now();
   const result = await runKeskarExperiment({ ...options, log: (line) => process.stderr.write(`${line}\n`) });
   const files: Record<string, string> = {

@@ -1,11 +1,11 @@
 /** `flatcheck forward`: outputs and loss of a network on a dataset, in any engine. */
 import type { Field } from '../../field/field.js';
-import { float64Field, rationalField } from '../../field/index.js';
+import { float64Field } from '../../field/float64.js';
+import { rationalField } from '../../field/rational.js';
 import { datasetIn, forward, loss, networkIn, scalarToJson, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
-import { initTensorBackend, tensorForward } from '../../tensor/index.js';
 import { choice, optionalFlag, parseArgs } from '../args.js';
 import { readNetworkAndData } from '../io.js';
-import type { CommandResult } from '../main.js';
+import type { CommandResult } from '../command.js';
 
 export const FORWARD_FIELDS = ['rational', 'float64', 'tfjs'] as const;
 export const FORWARD_USAGE = 'flatcheck forward --net NET.json --data DATA.json [--field rational|float64|tfjs] [--json]';
@@ -22,6 +22,7 @@ export async function forwardCommand(argv: string[]): Promise<CommandResult> {
   const field = choice(optionalFlag(args, 'field') ?? 'rational', FORWARD_FIELDS, 'field');
   let result: { outputs: (number | string)[][]; loss: number | string; backend?: string };
   if (field === 'tfjs') {
+    const { initTensorBackend, tensorForward } = await import('../../tensor/index.js'); // TensorFlow.js only for this field
     const backend = await initTensorBackend();
     result = { ...tensorForward(networkIn(float64Field, net), datasetIn(float64Field, data)), backend };
   } else {

@@ -15,7 +15,7 @@ import {
 } from '../../sharpness/index.js';
 import { optionalFlag, parseArgs, parseInteger, UsageError, type ParsedArgs } from '../args.js';
 import { readNetworkAndData, writeNetworkFile } from '../io.js';
-import type { CommandResult } from '../main.js';
+import type { CommandResult } from '../command.js';
 import { positiveScalar } from './transform.js';
 
 const exactable = (net: ScalarNetwork, data: ScalarDataset) => data.loss === 'mse' && net.layers.every((l) => PIECEWISE_LINEAR.includes(l.activation));
@@ -60,8 +60,6 @@ export async function sharpnessCommand(args: ParsedArgs, metric: 'ball-sharpness
   if (args.flags.has('json')) return { stdout: JSON.stringify(out) };
   return { stdout: `${metric} (ε = ${epsilon}): ≥ ${result.value}${checked ? `, proven exactly: ≥ ${fractionToNumber(checked.value)} (${checked.feasible ? 'feasible' : 'INFEASIBLE'})` : ''} — a lower bound backed by its argmax (--json prints it)` };
 }
-
-export const SHARPNESS_WITNESS_USAGE = 'flatcheck witness sharpness --net NET.json --data DATA.json --epsilon E --bound M [--box] [--out OUT.json] [--json]';
 
 export async function sharpnessWitnessCommand(argv: string[]): Promise<CommandResult> {
   const args = parseArgs(argv, ['net', 'data', 'epsilon', 'bound', 'out'], ['json', 'box']);

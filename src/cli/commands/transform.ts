@@ -6,7 +6,7 @@ import { networkIn, parseNetwork } from '../../network/index.js';
 import { applySymmetry, describeSymmetry, SYMMETRY_KINDS, type Symmetry } from '../../symmetry/index.js';
 import { choice, parseArgs, parseInteger, requireFlag, UsageError, type ParsedArgs } from '../args.js';
 import { readJsonFile, writeNetworkFile } from '../io.js';
-import type { CommandResult } from '../main.js';
+import type { CommandResult } from '../command.js';
 
 export const TRANSFORM_USAGE = [
   'flatcheck transform --net IN.json --symmetry layer-scale --alphas 2,1/2 --out OUT.json [--json]',

@@ -7,14 +7,13 @@ import { certifyHessianWitness, findHessianWitness } from '../../curvature/witne
 import { applySymmetry } from '../../symmetry/index.js';
 import { optionalFlag, parseArgs, UsageError } from '../args.js';
 import { readNetworkAndData, writeNetworkFile } from '../io.js';
-import type { CommandResult } from '../main.js';
+import type { CommandResult } from '../command.js';
 import { positiveScalar } from './transform.js';
-import { SHARPNESS_WITNESS_USAGE, sharpnessWitnessCommand } from './sharpness.js';
 
-export const WITNESS_USAGE = `flatcheck witness hessian --net NET.json --data DATA.json --bound M [--out OUT.json] [--json]\n       ${SHARPNESS_WITNESS_USAGE}`;
+export const WITNESS_USAGE = 'flatcheck witness hessian --net NET.json --data DATA.json --bound M [--out OUT.json] [--json]\n       flatcheck witness sharpness --net NET.json --data DATA.json --epsilon E --bound M [--box] [--out OUT.json] [--json]';
 
 export async function witnessCommand(argv: string[]): Promise<CommandResult> {
-  if (argv[0] === 'sharpness') return sharpnessWitnessCommand(argv.slice(1));
+  if (argv[0] === 'sharpness') return (await import('./sharpness.js')).sharpnessWitnessCommand(argv.slice(1)); // loads TensorFlow.js
   const args = parseArgs(argv, ['net', 'data', 'bound', 'out'], ['json']);
   const [kind, ...extra] = args.positional;
   if (kind !== 'hessian' || extra.length > 0) throw new UsageError(`expected "witness hessian" or "witness sharpness", got "witness ${args.positional.join(' ')}"`);

@@ -1,0 +1,145 @@
+/**
+ * Exact rationals without gcds: a value whose denominator divides a power of
+ * 10 (every double, every decimal a file spells) is m·2^a·5^b with a BigInt
+ * mantissa m, kept odd and prime to 5, so products need no normalisation at
+ * all and sums only strip a few trailing factors. A division by anything
+ * else (the mean over N = 3 samples, a user's 1/3) falls back to a general
+ * rational (Fraction) for that value and whatever is computed from it, and
+ * comes back when its denominator is again 2^a·5^b. Same values, same Field
+ * interface as the Fraction field: only the cost differs.
+ */
+import { Fraction } from 'fraction.js';
+import type { Field, Scalar } from './field.js';
+import { exactFraction, formatFraction, fractionToNumber, isFraction } from './rational.js';
+
+/** m·2^e2·5^e5; m odd and not a multiple of 5, or m = 0 with e2 = e5 = 0. */
+export class Terminating {
+  constructor(
+    readonly m: bigint,
+    readonly e2: number,
+    readonly e5: number,
+  ) {}
+}
+
+export type ExactValue = Terminating | Fraction;
+
+const FIVES: bigint[] = [1n];
+function fivePower(k: number): bigint {
+  for (let i = FIVES.length; i <= k; i++) FIVES.push(FIVES[i - 1]! * 5n);
+  return FIVES[k]!;
+}
+
+const ZERO = new Terminating(0n, 0, 0);
+const ONE = new Terminating(1n, 0, 0);
+
+/** Strips the factors 2 and 5 of m into the exponents. */
+function normalised(m: bigint, e2: number, e5: number): Terminating {
+  if (m === 0n) return ZERO;
+  while ((m & 0xffn) === 0n) {
+    m >>= 8n;
+    e2 += 8;
+  }
+  while ((m & 1n) === 0n) {
+    m >>= 1n;
+    e2++;
+  }
+  while (m % 5n === 0n) {
+    m /= 5n;
+    e5++;
+  }
+  return new Terminating(m, e2, e5);
+}
+
+/** The same value as a Fraction. */
+export function terminatingToFraction(x: Terminating): Fraction {
+  let n = x.m;
+  let d = 1n;
+  if (x.e2 >= 0) n <<= BigInt(x.e2);
+  else d <<= BigInt(-x.e2);
+  if (x.e5 >= 0) n *= fivePower(x.e5);
+  else d *= fivePower(-x.e5);
+  return new Fraction(n, d);
+}
+
+/** p/q as m·2^a·5^b when q has no other prime factor; the Fraction itself otherwise. */
+function fromFraction(x: Fraction): ExactValue {
+  let d = x.d;
+  let e2 = 0;
+  let e5 = 0;
+  while ((d & 1n) === 0n) {
+    d >>= 1n;
+    e2--;
+  }
+  while (d % 5n === 0n) {
+    d /= 5n;
+    e5--;
+  }
+  if (d !== 1n) return x;
+  return normalised(x.s * x.n, e2, e5);
+}
+
+/** A double's exact value: its integer significand times a power of two. */
+function fromDouble(x: number): Terminating {
+  if (Number.isSafeInteger(x)) return normalised(BigInt(x), 0, 0);
+  const f = exactFraction(x); // throws on a non-finite value
+  return fromFraction(f) as Terminating; // a double's denominator is a power of two
+}
+
+const asFraction = (x: ExactValue): Fraction => (x instanceof Terminating ? terminatingToFraction(x) : x);
+
+/** a + b for two terminating values: align to the smaller exponents, add, strip. */
+function addTerminating(a: Terminating, b: Terminating): Terminating {
+  if (a.m === 0n) return b;
+  if (b.m === 0n) return a;
+  const e2 = Math.min(a.e2, b.e2);
+  const e5 = Math.min(a.e5, b.e5);
+  const scale = (x: Terminating) => {
+    let m = x.m;
+    if (x.e2 > e2) m <<= BigInt(x.e2 - e2);
+    if (x.e5 > e5) m *= fivePower(x.e5 - e5);
+    return m;
+  };
+  return normalised(scale(a) + scale(b), e2, e5);
+}
+
+const negate = (a: Terminating) => (a.m === 0n ? a : new Terminating(-a.m, a.e2, a.e5));
+
+export const terminatingField: Field<ExactValue> = {
+  name: 'rational',
+  exact: true,
+  unitRoundoff: 0,
+  zero: ZERO,
+  one: ONE,
+  fromScalar: (x: Scalar) => (isFraction(x) ? fromFraction(x) : fromDouble(x)),
+  add: (a, b) => (a instanceof Terminating && b instanceof Terminating ? addTerminating(a, b) : fromFraction(asFraction(a).add(asFraction(b)))),
+  sub: (a, b) => (a instanceof Terminating && b instanceof Terminating ? addTerminating(a, negate(b)) : fromFraction(asFraction(a).sub(asFraction(b)))),
+  mul: (a, b) => {
+    if (a instanceof Terminating && b instanceof Terminating) {
+      if (a.m === 0n || b.m === 0n) return ZERO;
+      return new Terminating(a.m * b.m, a.e2 + b.e2, a.e5 + b.e5); // odd·odd is odd, and 5 is prime
+    }
+    return fromFraction(asFraction(a).mul(asFraction(b)));
+  },
+  div: (a, b) => {
+    if (terminatingField.sign(b) === 0) throw new RangeError('division by zero in the rational field');
+    if (a instanceof Terminating && b instanceof Terminating && (b.m === 1n || b.m === -1n)) {
+      if (a.m === 0n) return ZERO;
+      return new Terminating(a.m * b.m, a.e2 - b.e2, a.e5 - b.e5);
+    }
+    return fromFraction(asFraction(a).div(asFraction(b)));
+  },
+  neg: (a) => (a instanceof Terminating ? negate(a) : a.neg()),
+  abs: (a) => (a instanceof Terminating ? (a.m < 0n ? negate(a) : a) : a.abs()),
+  sign: (a) => (a instanceof Terminating ? (a.m > 0n ? 1 : a.m < 0n ? -1 : 0) : a.n === 0n ? 0 : Number(a.s)),
+  compare: (a, b) => terminatingField.sign(terminatingField.sub(a, b)),
+  // Both representations are canonical, and a value with a 2^a·5^b denominator is always a Terminating.
+  equals: (a, b) => (a instanceof Terminating && b instanceof Terminating ? a.m === b.m && a.e2 === b.e2 && a.e5 === b.e5 : !(a instanceof Terminating) && !(b instanceof Terminating) && a.equals(b)),
+  toNumber: (a) => fractionToNumber(asFraction(a)),
+  toString: (a) => formatFraction(asFraction(a)),
+  isFinite: () => true,
+};
+
+/** The value as a Fraction, whichever representation holds it (for output and for comparing with the Fraction field). */
+export function exactValueToFraction(x: ExactValue): Fraction {
+  return asFraction(x);
+}

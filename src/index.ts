@@ -64,6 +64,8 @@ export {
 export {
   /** Bad input: names the field or option, the value given and what was expected. */
   InputError,
+  /** A pre-activation exactly 0 (a ReLU kink), where derivatives are undefined: names sample, layer and unit. */
+  KinkError,
 } from './field/errors.js';
 
 // Networks and datasets: types, flatcheck.network/v1 and flatcheck.dataset/v1 files, forward passes.
@@ -180,8 +182,6 @@ export {
   lossHessianDiagonal,
   /** H v in any field by forward-over-reverse (dual numbers), for every activation and loss. */
   lossHessianVectorProduct,
-  /** A pre-activation exactly 0 (a ReLU kink), where derivatives are undefined: names sample, layer and unit. */
-  KinkError,
   /** The activations whose networks are piecewise linear in θ. */
   PIECEWISE_LINEAR,
 } from './autodiff/derivatives.js';

@@ -12,7 +12,7 @@
  * (diag p − p pᵀ)/N per sample). Same values as derivatives.ts's field code
  * in float64, in O(N·P) per product, with no P × P matrix.
  */
-import { KinkError } from './derivatives.js';
+import { KinkError } from '../field/errors.js';
 import type { ActivationName, Dataset, Network } from '../network/types.js';
 import { checkCompatible } from '../network/json.js';
 import { flatten } from '../network/flat.js';

@@ -8,9 +8,7 @@
  * time it takes to load them all.
  */
 import { readFileSync } from 'node:fs';
-import { InputError } from '../field/errors.js';
-import { KinkError } from '../autodiff/derivatives.js';
-import { UsageError } from './args.js';
+import { isUserError, UsageError } from '../field/errors.js';
 import type { CommandResult } from './command.js';
 
 interface Verb {
@@ -88,10 +86,10 @@ export async function main(argv: string[], io: Io = { out: (t) => process.stdout
       io.err(`flatcheck ${name}: ${e.message}\nusage: ${verb.usage}`);
       return 2;
     }
-    if (e instanceof InputError || e instanceof KinkError) {
+    if (isUserError(e)) {
       io.err(`flatcheck ${name}: ${e.message}`);
       return 2;
     }
-    throw e;
+    throw e; // internal: bin/flatcheck.mjs prints the stack and exits 1
   }
 }

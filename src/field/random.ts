@@ -2,10 +2,12 @@
  * A small seeded generator (splitmix32 → mulberry-style), so every random
  * object in flatcheck is reproducible from one integer seed.
  */
+import { InputError } from './errors.js';
+
 export class Rng {
   private state: number;
   constructor(seed: number) {
-    if (!Number.isSafeInteger(seed)) throw new RangeError(`seed: expected an integer, got ${seed}`);
+    if (!Number.isSafeInteger(seed)) throw new InputError('seed', seed, 'an integer');
     this.state = seed >>> 0;
   }
   /** Uniform in [0, 1), 32 bits of randomness. */

@@ -17,7 +17,7 @@ import { networkArbitrary } from '../arbitraries/network.js';
 import { fitSymmetry, rawSymmetryArbitrary, type RawSymmetry } from '../arbitraries/symmetry.js';
 import { symmetryCase } from '../arbitraries/cases.js';
 import { FAMILIES, type Family, type Metric } from './contract.js';
-import { KinkError } from '../autodiff/derivatives.js';
+import { InputError, KinkError } from '../field/errors.js';
 import { IsolatedMetric } from './isolated.js';
 import { DEFAULT_TIME_LIMIT_MS, inProcess, inWorker, MetricFailure, type Evaluate } from './evaluate.js';
 import { pairedEstimates, perturbationAllowance, roundingAllowance, SAMPLING_Z } from './tolerance.js';
@@ -47,6 +47,7 @@ export interface FamilyReport {
 
 export interface BatteryReport {
   metric: string;
+  title?: string;
   families: Partial<Record<Family, FamilyReport>>;
   claims: { ok: boolean; failed: string[] };
 }
@@ -55,13 +56,8 @@ export interface BatteryOptions {
   families?: readonly Family[];
   runs?: number;
   seed?: number;
-  /** Per evaluation. In this thread only an asynchronous metric can be cut off; with `module`, any. */
+  /** Per evaluation, and for importing a metric module. In this thread only an asynchronous metric can be cut off; in a module's worker, any. */
   timeLimitMs?: number;
-  /**
-   * The file `metric` was loaded from: evaluate it there, in a worker
-   * thread, so that even a synchronous hang ends at the time limit.
-   */
-  module?: string;
   /** Called as the search goes (a progress bar on a terminal). */
   onProgress?: (progress: Progress) => void;
 }
@@ -141,23 +137,46 @@ async function checkFamily(run: Evaluate, family: Family, runs: number, seed: nu
   return { verdict: unbounded ? 'unbounded' : 'not-invariant', runs: details.numRuns, seed, counterexample, path: values };
 }
 
-export async function checkMetric(metric: Metric, options: BatteryOptions = {}): Promise<BatteryReport> {
+/** A claim on a family the battery does not know would be skipped without a word: it is bad input instead. */
+function checkClaims(claims: Metric['claims']): void {
+  for (const kind of ['invariant', 'unbounded'] as const) {
+    const list: unknown = claims?.[kind];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) throw new InputError(`claims.${kind}`, list, `an array of families (${FAMILIES.join(', ')})`);
+    list.forEach((f: unknown, i) => {
+      if (!FAMILIES.includes(f as Family)) throw new InputError(`claims.${kind}[${i}]`, f, `one of ${FAMILIES.map((x) => `"${x}"`).join(', ')}`);
+    });
+  }
+}
+
+/**
+ * The battery on a metric: a Metric object is evaluated in this thread; a
+ * module path is imported and evaluated only in a worker thread, so that
+ * even a synchronous hang ends at the time limit, and a module that exits
+ * or hangs while it is imported is an InputError naming MODULE.
+ */
+export async function checkMetric(metric: Metric | string, options: BatteryOptions = {}): Promise<BatteryReport> {
   const families = options.families ?? FAMILIES;
   const seed = options.seed ?? DEFAULT_SEED;
-  const report: BatteryReport = { metric: metric.id, families: {}, claims: { ok: true, failed: [] } };
   const timeLimitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
-  const isolated = options.module === undefined ? undefined : new IsolatedMetric(options.module);
-  const run = isolated ? inWorker(isolated, timeLimitMs) : inProcess(metric, timeLimitMs);
+  const isolated = typeof metric === 'string' ? new IsolatedMetric(metric, timeLimitMs) : undefined;
+  let report: BatteryReport;
+  let claims: Metric['claims'];
   try {
+    const description = isolated ? await isolated.describe() : (metric as Metric);
+    claims = description.claims;
+    checkClaims(claims);
+    report = { metric: description.id, ...(description.title ? { title: description.title } : {}), families: {}, claims: { ok: true, failed: [] } };
+    const run = isolated ? inWorker(isolated, timeLimitMs) : inProcess(metric as Metric, timeLimitMs);
     for (const family of families) report.families[family] = await checkFamily(run, family, options.runs ?? 30, seed, options.onProgress);
   } finally {
     await isolated?.close();
   }
-  for (const family of metric.claims?.invariant ?? []) {
+  for (const family of claims?.invariant ?? []) {
     const verdict = report.families[family]?.verdict;
     if (verdict !== undefined && verdict !== 'invariant') report.claims.failed.push(`invariant under ${family} (verdict: ${verdict})`);
   }
-  for (const family of metric.claims?.unbounded ?? []) {
+  for (const family of claims?.unbounded ?? []) {
     const verdict = report.families[family]?.verdict;
     if (verdict !== undefined && verdict !== 'unbounded') report.claims.failed.push(`unbounded under ${family} (verdict: ${verdict})`);
   }

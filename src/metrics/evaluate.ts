@@ -1,6 +1,6 @@
 /** Evaluating the metric under test: in this thread or in a worker thread, with a time limit, its value checked. */
 import { metricContext, type Metric } from './contract.js';
-import { KinkError } from '../autodiff/derivatives.js';
+import { KinkError } from '../field/errors.js';
 import type { IsolatedMetric } from './isolated.js';
 import type { Dataset, Network } from '../network/types.js';
 

@@ -2,7 +2,7 @@
 import { float64Field } from '../field/float64.js';
 import type { Dataset, Network } from '../network/types.js';
 import { applySymmetry, type Symmetry } from '../symmetry/index.js';
-import { KinkError } from '../autodiff/derivatives.js';
+import { KinkError } from '../field/errors.js';
 import type { Family } from './contract.js';
 import { MetricFailure, type Evaluate } from './evaluate.js';
 

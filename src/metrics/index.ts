@@ -3,4 +3,4 @@ export * from './registry.js';
 export * from './battery.js';
 export { DEFAULT_TIME_LIMIT_MS, inProcess, type Evaluate } from './evaluate.js';
 export { perturbationAllowance, roundingAllowance } from './tolerance.js';
-export { loadMetricModule } from './load.js';
+export { checkMetricPath, loadMetricModule } from './load.js';

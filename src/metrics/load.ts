@@ -6,11 +6,17 @@ import { InputError } from '../field/errors.js';
 import type { Metric } from './contract.js';
 import { isMetric } from './registry.js';
 
-/** The default export of a .js, .mjs or .ts file, checked to be a metric; errors name MODULE and the cause. */
-export async function loadMetricModule(path: string): Promise<Metric> {
+/** The checks that need no import (the calling thread of an isolated metric makes them): the resolved path. */
+export function checkMetricPath(path: string): string {
   const file = resolve(path);
   if (!/\.(m?js|ts)$/.test(file)) throw new InputError('MODULE', path, 'a .js, .mjs or .ts file');
   if (!existsSync(file)) throw new InputError('MODULE', path, 'an existing file');
+  return file;
+}
+
+/** The default export of a .js, .mjs or .ts file, checked to be a metric; errors name MODULE and the cause. */
+export async function loadMetricModule(path: string): Promise<Metric> {
+  const file = checkMetricPath(path);
   let module: { default?: unknown };
   try {
     // tsx's tsImport loads a .ts module as ESM whatever its package.json says (a plain import of a .ts

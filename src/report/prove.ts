@@ -232,7 +232,7 @@ export async function prove(opts: ProveOptions): Promise<ProofReport> {
     };
     for (const [name, svg] of Object.entries(svgs)) files[FIGURE_FILES[name as keyof typeof svgs]] = svg;
     for (const e of extra) for (const f of e.figures) files[`figures/${f.name}`] = f.svg;
-    writeDirectoryAtomic(opts.outDir, files);
+    writeDirectoryAtomic(opts.outDir, files, 'outDir');
     log(`wrote ${join(opts.outDir, 'index.md')}: ${summary.passed} passed, ${summary.failed} failed; witnesses ${theorems.every((t) => t.ok) ? 'certified' : 'NOT all certified'}; claims ${conformance.claimsFailed === 0 ? 'hold' : `${conformance.claimsFailed} failed`}`);
     return report;
   } finally {

@@ -73,7 +73,7 @@ describe('the repository cites no document outside itself and no issue number', 
     const hits = outsideCitations('example.ts', cited);
     expect(hits.map((h) => h.split(':').slice(0, 2).join(':'))).toEqual(expect.arrayContaining(['example.ts:1', 'example.ts:2', 'example.ts:3', 'example.ts:4', 'example.ts:5', 'example.ts:6']));
     expect(hits[0]).toMatch(/^example\.ts:1: .*\.\.\/shared\/ARCHITECTURE\.md\)$/);
-    const clean = ["// Source: docs/theory.md §5 and Dinh et al. (ICML 2017), §4.3", "colour: '#4c9f70', grey: '#888888'", 'see [the formats](docs/formats.md)'].join('\n');
+    const clean = ['// Source: docs/theory.md §5 and Dinh et al. (ICML 2017), §4.3', "colour: '#4c9f70', grey: '#888888'", 'see [the formats](docs/formats.md)'].join('\n');
     expect(outsideCitations('clean.ts', clean)).toEqual([]);
   });
 

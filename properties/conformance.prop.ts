@@ -1,4 +1,4 @@
-// Source: THEORY.md §5, the table of known answers (Dinh et al. 2017 for the
+// Source: docs/theory.md §5, the table of known answers (Dinh et al. 2017 for the
 // curvature rows; Neyshabur et al. 2015 for the path norm; the T·H·T row;
 // Keskar et al. 2017 and Kwon et al. 2021 for the sharpness rows). The
 // conformance battery must reproduce it for every registered metric (a metric

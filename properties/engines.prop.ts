@@ -1,5 +1,5 @@
-// Source: THEORY.md §3 (Theorems 3–6 rest on exact Hessians) and
-// ARCHITECTURE.md ("float tolerances come from an error bound"): the exact
+// Source: docs/theory.md §3 (Theorems 3–6 rest on exact Hessians) and
+// docs/theory.md §6 ("float tolerances come from an error bound"): the exact
 // rational Hessian, the float64 analytic one and TensorFlow.js's float32
 // double-backprop one agree entrywise within the derived bound of
 // src/autodiff/bounds.ts, and so do their spectral norms and traces.

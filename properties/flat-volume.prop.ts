@@ -1,6 +1,6 @@
 // Source: Dinh et al. (ICML 2017), Theorem 2 (flat volume is infinite) and
 // Definition 1 (volume ε-flatness, after Hochreiter & Schmidhuber 1997);
-// THEORY.md §3. A box certified inside C(L, θ, ε) by exact interval
+// docs/theory.md §3. A box certified inside C(L, θ, ε) by exact interval
 // arithmetic, and α-scale images of it with total volume ≥ any V.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';

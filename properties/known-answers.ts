@@ -1,4 +1,4 @@
-// The table of known answers of THEORY.md §5, shared by the two conformance
+// The table of known answers of docs/theory.md §5, shared by the two conformance
 // property files (split so that vitest runs them in parallel: the Monte-Carlo
 // metrics cost most of the time).
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +41,7 @@ export function describeConformance(title: string, rows: Row[]): void {
     registry = await loadRegistry();
   });
 
-  describe(`THEORY.md §5: the conformance battery reproduces the table of known answers (${title})`, covers('section-5-table'), () => {
+  describe(`docs/theory.md §5: the conformance battery reproduces the table of known answers (${title})`, covers('section-5-table'), () => {
     it.each(rows)('%s: layer-scale %s, neuron-scale %s, permutation %s', async (id, layer, neuron, permutation) => {
       const metric = registry.find((m) => m.id === id);
       expect(metric, id).toBeDefined();

@@ -1,4 +1,4 @@
-// Source: ARCHITECTURE.md, "Validation at every boundary": the network and
+// Source: docs/formats.md, "Validation": the network and
 // dataset loaders accept a valid file or reject it with their own named
 // error (InputError), for any JSON value and any mutation of a valid file.
 import { describe, expect, it } from 'vitest';

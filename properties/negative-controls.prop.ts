@@ -1,4 +1,4 @@
-// Source: Dinh et al. (ICML 2017), Theorem 1 and THEORY.md §1: homogeneity
+// Source: Dinh et al. (ICML 2017), Theorem 1 and docs/theory.md §1: homogeneity
 // holds only for α ≥ 0 and only for rectifier-like activations, and a
 // permutation must move the next layer's columns too. Each control below is a
 // property that must FAIL; the suite checks that fast-check catches it and

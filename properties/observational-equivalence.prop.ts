@@ -1,6 +1,6 @@
 // Source: Dinh, Pascanu, Bengio & Bengio, "Sharp Minima Can Generalize For Deep
 // Nets" (ICML 2017), §2 (observational equivalence), Theorem 1 (non-negative
-// homogeneity) and Definition 5 (α-scale transformation); THEORY.md §1 for the
+// homogeneity) and Definition 5 (α-scale transformation); docs/theory.md §1 for the
 // layer-scale with biases (Appendix B), neuron-scale and permutation.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';

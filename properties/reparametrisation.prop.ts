@@ -1,4 +1,4 @@
-// Source: Dinh et al. (ICML 2017), Section 5 and Appendix A (THEORY.md §4):
+// Source: Dinh et al. (ICML 2017), Section 5 and Appendix A (docs/theory.md §4):
 // under a reparametrisation θ = g(η) the function never changes, and at a
 // critical point ∇²L_η = J_gᵀ ∇²L J_g (plus Σ ∂L/∂θ_i ∇²g_i elsewhere), so
 // any minimum can be made as sharp or as flat as wanted. Every Hessian in η

@@ -1,5 +1,5 @@
 // Source: Dinh et al. (ICML 2017), Section 4.3 (ε-sharpness, after Keskar et
-// al. 2017) and THEORY.md §2–§3: the paper's argument that the constant
+// al. 2017) and docs/theory.md §2–§3: the paper's argument that the constant
 // predictor lies in the ε-ball around T_α θ, and flatcheck's strengthening —
 // ε-sharpness, in the ball and in Keskar's box, is unbounded along the
 // layer-scale orbit for every ε, with an exact certificate per bound.

@@ -1,5 +1,5 @@
 // Source: Dinh et al. (ICML 2017), Theorem 1 and §2, checked in float32 on
-// the TensorFlow.js engine; THEORY.md §1. Float tolerances are the derived
+// the TensorFlow.js engine; docs/theory.md §1. Float tolerances are the derived
 // bounds of src/network/bounds.ts with u = 2^-24.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';

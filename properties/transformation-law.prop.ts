@@ -1,5 +1,5 @@
 // Source: Dinh et al. (ICML 2017), Theorem 3 (the transformation law of the
-// gradient and Hessian under α-scale transformations), in THEORY.md §1's
+// gradient and Hessian under α-scale transformations), in docs/theory.md §1's
 // general form for every linear symmetry S: ∇L(Sθ) = S⁻ᵀ∇L(θ) and
 // ∇²L(Sθ) = S⁻ᵀ ∇²L(θ) S⁻¹, at every point, checked exactly in rationals.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Source: Dinh et al. (ICML 2017), Theorems 4, 5 and 6 (THEORY.md §3): at a
+// Source: Dinh et al. (ICML 2017), Theorems 4, 5 and 6 (docs/theory.md §3): at a
 // minimum the Hessian's spectral norm and trace are unbounded along the
 // α-scale orbit, many of its eigenvalues can be made large at once, and at a
 // non-critical point the gradient norm is unbounded. Each claim comes with a

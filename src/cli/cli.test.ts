@@ -191,7 +191,7 @@ describe('flatcheck check and flatcheck metrics', () => {
     expect(report.families['layer-scale'].counterexample.symmetry).toMatch(/^layer-scale/);
   });
 
-  it('reproduces rows of the §5 table on reference metric files, a Monte-Carlo one included (evaluated in the worker)', async () => {
+  it('reproduces rows of the docs/theory.md §5 table on reference metric files, a Monte-Carlo one included (evaluated in the worker)', async () => {
     const reference = (name: string) => join(import.meta.dirname, '../metrics/reference', name);
     const verdicts = async (name: string) => {
       const r = await run('check', reference(name), '--runs', '8', '--json');

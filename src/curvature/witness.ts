@@ -1,5 +1,5 @@
 /**
- * Constructive witnesses for the unboundedness theorems (THEORY.md §3), and
+ * Constructive witnesses for the unboundedness theorems (docs/theory.md §3), and
  * their certificates. A witness is a layer-scale α of powers of two; a
  * certificate recomputes everything *from scratch* at T_α θ in rationals —
  * outputs, Hessian or gradient — and checks the claimed bound exactly, so a

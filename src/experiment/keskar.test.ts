@@ -1,4 +1,4 @@
-// Issue 6: the Keskar experiment's fast version (one seed, few epochs, a
+// The Keskar experiment's fast version (one seed, few epochs, a
 // small net) must show the reversal with outputs identical exactly, keep
 // accuracies and invariant metrics, catch non-symmetries, and reproduce
 // itself from its seed. The full run belongs to `flatcheck experiment keskar`.

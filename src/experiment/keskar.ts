@@ -1,5 +1,5 @@
 /**
- * Issue 6: Keskar et al.'s small- vs large-batch sharpness on real data, and
+ * Keskar et al.'s small- vs large-batch sharpness on real data, and
  * Dinh et al.'s reversal of it with every prediction unchanged.
  *
  * For each seed and size, two ReLU MLPs from the same seeded initial weights,

@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 const byId = (id: string) => registry.find((m) => m.id === id)!;
 
-describe('conformance battery: known answers of THEORY.md §5 (a first subset)', () => {
+describe('conformance battery: known answers of docs/theory.md §5 (a first subset)', () => {
   it('loss and path norm are invariant under every family', async () => {
     for (const id of ['loss', 'path-norm']) {
       const r = await checkMetric(byId(id), { runs: 15 });

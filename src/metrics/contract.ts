@@ -1,7 +1,7 @@
 /**
- * The metric contract (issue 5): a flatness metric is a plain object with an
+ * The metric contract: a flatness metric is a plain object with an
  * `evaluate(ctx)` returning a number; `defineMetric` only adds types. The
- * context gives everything in float64 and in θ's flat order (ARCHITECTURE.md).
+ * context gives everything in float64 and in θ's flat order (docs/formats.md).
  */
 import { Rng } from '../field/random.js';
 import { float64Field } from '../field/float64.js';

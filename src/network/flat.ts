@@ -1,6 +1,6 @@
 /**
  * The flat parameter vector θ: layer by layer, W_k row-major, then b_k
- * (ARCHITECTURE.md). Every Jacobian, certificate and export uses this order.
+ * (docs/formats.md). Every Jacobian, certificate and export uses this order.
  */
 import { InputError } from '../field/errors.js';
 import type { Network, NetworkShape } from './types.js';

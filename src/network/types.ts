@@ -3,7 +3,7 @@ import type { Field, Scalar } from '../field/field.js';
 
 export type ActivationName = 'relu' | 'leaky-relu' | 'abs' | 'linear' | 'tanh' | 'softplus';
 export const ACTIVATIONS: readonly ActivationName[] = ['relu', 'leaky-relu', 'abs', 'linear', 'tanh', 'softplus'];
-/** φ(c·z) = c·φ(z) for c > 0: the activations the symmetries of THEORY.md §1 are symmetries of. */
+/** φ(c·z) = c·φ(z) for c > 0: the activations the symmetries of docs/theory.md §1 are symmetries of. */
 export const HOMOGENEOUS_ACTIVATIONS: readonly ActivationName[] = ['relu', 'leaky-relu', 'abs', 'linear'];
 /** Need exp/log/tanh: only fields with `transcendental`. */
 export const TRANSCENDENTAL_ACTIVATIONS: readonly ActivationName[] = ['tanh', 'softplus'];

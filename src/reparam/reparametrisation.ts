@@ -1,5 +1,5 @@
 /**
- * Reparametrisations θ = g(η) (THEORY.md §4, the paper's Section 5 and
+ * Reparametrisations θ = g(η) (docs/theory.md §4, the paper's Section 5 and
  * Appendices A, D). The function f never changes — only the coordinates in
  * which its minimum's curvature is measured: at a critical point
  * ∇²L_η = J_gᵀ ∇²L J_g, and in general

@@ -1,6 +1,6 @@
 /**
  * The proof report's figures: the data are computed here, in process, from a
- * seeded teacher–student minimum (L = 0 and ∇L = 0 exactly, THEORY.md §3),
+ * seeded teacher–student minimum (L = 0 and ∇L = 0 exactly, docs/theory.md §3),
  * and drawn as Vega-Lite specifications rendered to SVG by charts.ts.
  *
  * - curvature: |||∇²L(T_α θ)|||₂ and Tr ∇²L(T_α θ) against α (Theorems 3–4),
@@ -122,7 +122,7 @@ export interface SharpnessPoint {
   alpha: number;
   ball: number;
   box: number;
-  /** The small-ε prediction |||∇²L|||₂ ε² / (2(1 + L)) (THEORY.md §2). */
+  /** The small-ε prediction |||∇²L|||₂ ε² / (2(1 + L)) (docs/theory.md §2). */
   quadratic: number;
 }
 

@@ -1,5 +1,5 @@
 /**
- * ε-sharpness (THEORY.md §2) as a maximisation, with its argmax:
+ * ε-sharpness (docs/theory.md §2) as a maximisation, with its argmax:
  *   ball:   max_{‖z‖₂ ≤ ε} (L(θ + z) − L(θ)) / (1 + L(θ))
  *   Keskar: 100 · max_{y ∈ C_ε} (L(θ + A y) − L(θ)) / (1 + L(θ)),
  *           C_ε = {y : |y_i| ≤ ε (|(A⁺θ)_i| + 1)}, A = I (full space) or a

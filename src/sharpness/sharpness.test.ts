@@ -1,4 +1,4 @@
-// Small-ε agreement (issue: "the maximiser's ball value tracks |||H|||₂ε²/(2(1+L))").
+// Small-ε agreement: the maximiser's ball value tracks |||H|||₂ε²/(2(1+L)).
 // At a minimum L = 0 and ∇L = 0, and off the kinks L(θ + z) = ½zᵀHz + R(z)
 // with |R(z)| = O(‖z‖³) (L is a polynomial in z there), so the ball sharpness
 // is S(ε) = ½λ_max ε² + O(ε³): the ratio S(ε)/(½λ_max ε²) tends to 1 with a

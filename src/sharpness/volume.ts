@@ -1,5 +1,5 @@
 /**
- * Flat volume (Hochreiter & Schmidhuber; THEORY.md §3, Theorem 2). A box
+ * Flat volume (Hochreiter & Schmidhuber; docs/theory.md §3, Theorem 2). A box
  * B = B∞(r, θ) is certified inside C(L, θ, ε) by interval arithmetic in
  * rationals (sup_B L < L(θ) + ε, proven). For one hidden layer,
  * T_α(θ1, θ2) = (αθ1, θ2/α) preserves L and moves θ along a path of constant

@@ -1,5 +1,5 @@
 /**
- * ε-sharpness is unbounded along the layer-scale orbit (THEORY.md §3, Section
+ * ε-sharpness is unbounded along the layer-scale orbit (docs/theory.md §3, Section
  * 4.3 strengthened). At T_α θ with α_1 = 2^t, α_K = 2^-t, the last hidden
  * layer's activations are 2^t times θ's, so moving one output weight
  * W_K[o][j] by δ = ±ε (‖δ‖₂ = ε: in the ball, and in Keskar's box, whose

@@ -18,7 +18,7 @@ const net = networkIn(Q, parseNetwork({
 const shape = shapeOf(net);
 const show = (xs: Fraction[]) => xs.map((x) => x.toFraction());
 
-describe('symmetries act on θ as THEORY.md §1 defines them', () => {
+describe('symmetries act on θ as docs/theory.md §1 defines them', () => {
   it('layer-scale: W_k ↦ α_k W_k, b_k ↦ (α_1⋯α_k) b_k', () => {
     const moved = applySymmetry(Q, net, { kind: 'layer-scale', alphas: [f(2n), f(1n, 2n)] });
     expect(show(flatten(moved))).toEqual(['2', '4', '6', '8', '10', '12', '7/2', '4', '9']);

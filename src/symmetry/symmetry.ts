@@ -1,5 +1,5 @@
 /**
- * Symmetries of rectifier networks (THEORY.md §1): layer-scale, neuron-scale,
+ * Symmetries of rectifier networks (docs/theory.md §1): layer-scale, neuron-scale,
  * permutation of hidden units, and their compositions. Each is a monomial
  * linear map on the flat θ — a permutation times a positive diagonal — so
  * one representation serves applying, inverting, composing and the Jacobian

@@ -1,4 +1,4 @@
-/** `flatcheck experiment keskar`: Keskar's small- vs large-batch sharpness on real data, and its reversal (issue 6). */
+/** `flatcheck experiment keskar`: Keskar's small- vs large-batch sharpness on real data, and its reversal. */
 import { InputError, UsageError } from '../../field/errors.js';
 import type { KeskarOptions } from '../../experiment/keskar-types.js';
 import { parseDataset } from '../../network/json.js';

@@ -8,7 +8,7 @@ import { meanLossIncrease, normalDraws } from '../estimators.js';
 export default defineMetric({
   id: 'average-sharpness',
   title: 'Average sharpness, z ~ N(0, σ²I), σ = 0.01 (Monte Carlo)',
-  reference: 'Jiang, Neyshabur, Mobahi, Krishnan & Bengio 2019 (sharpness.mag / pacbayes family), Dinh et al. 2017 §5',
+  reference: 'Jiang, Neyshabur, Mobahi, Krishnan & Bengio 2019 (sharpness.mag / pacbayes family), docs/theory.md §5',
   claims: { invariant: ['permutation'] },
   evaluate: (ctx) => meanLossIncrease(ctx, ctx.theta.map(() => 0.01), normalDraws(ctx, 128, ctx.theta.length)),
 });

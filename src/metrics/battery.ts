@@ -61,6 +61,8 @@ export interface BatteryOptions {
    * thread, so that even a synchronous hang ends at the time limit.
    */
   module?: string;
+  /** Evaluates instead of `metric.evaluate` or `module` (a metric process, exec.ts); the caller closes it. */
+  evaluator?: Pick<IsolatedMetric, 'evaluate'>;
   /** Called as the search goes (a progress bar on a terminal). */
   onProgress?: (progress: Progress) => void;
 }
@@ -114,7 +116,7 @@ export function inProcess(metric: Metric, timeLimitMs = DEFAULT_TIME_LIMIT_MS): 
 }
 
 /** In a worker thread (the metric's module file): any hang, synchronous or not, is cut off at the limit. */
-function inWorker(isolated: IsolatedMetric, timeLimitMs: number): Evaluate {
+function inWorker(isolated: Pick<IsolatedMetric, 'evaluate'>, timeLimitMs: number): Evaluate {
   return async (net, data, seed = 1) => {
     const reply = await isolated.evaluate(net, data, seed, timeLimitMs).catch((e: Error) => {
       throw new MetricFailure(e.message);
@@ -289,8 +291,9 @@ export async function checkMetric(metric: Metric, options: BatteryOptions = {}):
   const seed = options.seed ?? 20170315;
   const report: BatteryReport = { metric: metric.id, families: {}, claims: { ok: true, failed: [] } };
   const timeLimitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
-  const isolated = options.module === undefined ? undefined : new IsolatedMetric(options.module);
-  const run = isolated ? inWorker(isolated, timeLimitMs) : inProcess(metric, timeLimitMs);
+  const isolated = options.module === undefined || options.evaluator ? undefined : new IsolatedMetric(options.module);
+  const evaluator = options.evaluator ?? isolated;
+  const run = evaluator ? inWorker(evaluator, timeLimitMs) : inProcess(metric, timeLimitMs);
   try {
     for (const family of families) report.families[family] = await checkFamily(run, family, options.runs ?? 30, seed, options.onProgress);
   } finally {

@@ -300,8 +300,16 @@ export class ExecMetric {
   };
 
   /** A process that has answered hello. */
+  private current: Process | undefined;
+
+  /** The running process's pid, if one is running. */
+  get pid(): number | undefined {
+    return this.current?.exited === false ? this.current.child.pid : undefined;
+  }
+
   private async start(): Promise<Process> {
     const p = new Process(this.argv, this.options, this.keep);
+    this.current = p;
     this.starts++;
     try {
       p.send({ type: 'hello', protocol: METRIC_PROTOCOL });

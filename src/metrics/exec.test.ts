@@ -11,7 +11,10 @@ import { flatten } from '../network/flat.js';
 import type { Dataset, Network } from '../network/types.js';
 import pathNormReference from './reference/path-norm.js';
 import adaptiveSharpnessReference from './reference/adaptive-sharpness.js';
-import { metricContext } from './contract.js';
+import { metricContext, type Family } from './contract.js';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const root = new URL('../../', import.meta.url).pathname;
 const node = (mode: string) => [process.execPath, `${root}fixtures/exec/node-metric.mjs`, mode];
@@ -316,7 +319,7 @@ describe.skipIf(!numpyPython)('examples/python/path_norm.py (numpy)', () => {
 
 describe.skipIf(!torchPython)('examples/python with PyTorch (one process per example, reused across families)', () => {
   const example = (name: string) => new ExecMetric([torchPython!, `${root}examples/python/${name}`]);
-  const battery = async (m: ExecMetric, runs = 20) => checkMetric(execMetricInfo(await m.hello()), { evaluator: m, runs, timeLimitMs: 60_000 });
+  const battery = async (m: ExecMetric, families?: Family[]) => checkMetric(execMetricInfo(await m.hello()), { evaluator: m, runs: 20, timeLimitMs: 60_000, ...(families ? { families } : {}) });
   const started: ExecMetric[] = [];
   const open = (name: string) => {
     const m = example(name);
@@ -332,7 +335,8 @@ describe.skipIf(!torchPython)('examples/python with PyTorch (one process per exa
     const first = await battery(m);
     expect(families(first)).toEqual({ 'layer-scale': 'unbounded', 'neuron-scale': 'unbounded', permutation: 'invariant' });
     expect(first.claims.ok).toBe(true);
-    expect(JSON.stringify(await battery(m))).toBe(JSON.stringify(first));
+    // The paired estimates over seeds are where randomness enters: the same seeds give the same bytes.
+    expect(JSON.stringify((await battery(m, ['permutation'])).families.permutation)).toBe(JSON.stringify(first.families.permutation));
   }, 300_000);
 
   it('adaptive sharpness: invariant under every family, and near the JavaScript reference', async () => {
@@ -350,7 +354,7 @@ describe.skipIf(!torchPython)('examples/python with PyTorch (one process per exa
   }, 300_000);
 
   it('the bug (biases given a fixed half-width) is caught under layer-scale with a counterexample', async () => {
-    const r = await battery(open('adaptive_sharpness_unadapted_biases.py'));
+    const r = await battery(open('adaptive_sharpness_unadapted_biases.py'), ['layer-scale', 'permutation']);
     expect(r.families['layer-scale']!.verdict).not.toBe('invariant');
     expect(r.families['layer-scale']!.verdict).not.toBe('error');
     const ce = r.families['layer-scale']!.counterexample!;
@@ -358,4 +362,45 @@ describe.skipIf(!torchPython)('examples/python with PyTorch (one process per exa
     expect(r.families.permutation!.verdict).toBe('invariant');
     expect(r.claims.ok).toBe(false);
   }, 300_000);
+});
+
+describe('the complete examples of docs/protocol.md run as written', () => {
+  const blocks = [...readFileSync(`${root}docs/protocol.md`, 'utf8').matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const runBlock = async (interpreter: string, code: string, n: Network<number>, d: Dataset<number>) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'flatcheck-doc-')), 'metric.py');
+    writeFileSync(file, code);
+    const m = new ExecMetric([interpreter, file], { env: { ...process.env, PYTHONPATH: `${root}adapters/python` } });
+    try {
+      return { hello: await m.hello(), value: (await m.evaluate(n, d, 1, 60_000)).value as number };
+    } finally {
+      await m.close();
+    }
+  };
+
+  it('two blocks of at most ten lines', () => {
+    expect(blocks).toHaveLength(2);
+    for (const block of blocks) expect(block.trimEnd().split('\n').length).toBeLessThanOrEqual(10);
+  });
+
+  it.skipIf(!numpyPython)('the numpy path norm gives the JavaScript reference\'s value', async () => {
+    const { n, d } = randomCase(3, [4], 2, 3, 5);
+    const ctx = await metricContext(n, d, 1);
+    const expected = await pathNormReference.evaluate(ctx);
+    ctx.dispose();
+    const r = await runBlock(numpyPython!, blocks[0]!, n, d);
+    expect(r.hello.id).toBe('numpy-path-norm');
+    expect(Math.abs(r.value - expected)).toBeLessThanOrEqual(1e-14 * expected);
+  });
+
+  it.skipIf(!torchPython)('the Hutchinson trace gives the example\'s value for the same seed', async () => {
+    const { n, d } = randomCase(3, [4], 2, 3, 5);
+    const r = await runBlock(torchPython!, blocks[1]!, n, d);
+    const example = new ExecMetric([torchPython!, `${root}examples/python/hessian_trace.py`]);
+    try {
+      expect(r.hello).toMatchObject({ id: 'hutchinson-trace', random: true });
+      expect(r.value).toBe((await example.evaluate(n, d, 1, 60_000)).value);
+    } finally {
+      await example.close();
+    }
+  }, 60_000);
 });

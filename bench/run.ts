@@ -16,6 +16,7 @@ import { certifySharpnessWitness, findSharpnessWitness, flatVolumeCertificate, f
 import { teacherStudentArbitrary } from '../src/arbitraries/index.js';
 import { checkMetric, FAMILIES, loadRegistry } from '../src/metrics/index.js';
 import { Fraction } from 'mathjs';
+import { execBenchmarks } from './exec.js';
 
 interface Row {
   name: string;
@@ -215,6 +216,7 @@ await tensorDerivatives();
 lanczosVersusDense();
 exactHessianTimes();
 exactFieldTimes();
+await execBenchmarks(rows);
 const width = Math.max(...rows.map((r) => r.name.length));
 for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.value.toPrecision(4).padStart(10)} ${r.unit.padEnd(8)} ${r.detail}`);
 writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`);

@@ -37,6 +37,11 @@ def _number(x):
 def _numbers(x, as_arrays, dtype="float64"):
     if hasattr(x, "tolist"):  # numpy arrays, tensors
         x = x.tolist()
+    if as_arrays:
+        try:
+            return numpy.array(x, dtype=dtype)  # JSON numbers: the fast path
+        except (TypeError, ValueError):
+            pass  # "p/q" strings
     if isinstance(x, list):
         plain = [_numbers(v, False, dtype) for v in x]
         return numpy.array(plain, dtype=dtype) if as_arrays else plain

@@ -1,13 +1,15 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fc from 'fast-check';
-import { ExecMetric, ExecPool, execMetricInfo, splitCommand } from './exec.js';
+import { ExecMetric, ExecPool, execMetricInfo, networkLine, splitCommand } from './exec.js';
+import { networkToJson } from '../network/json.js';
+import { networkArbitrary } from '../arbitraries/network.js';
 import { checkMetric, type BatteryReport } from './battery.js';
 import { InputError } from '../field/errors.js';
 import { float64Field } from '../field/float64.js';
 import { randomDataset, randomNetwork } from '../network/random.js';
 import { datasetIn, networkIn } from '../network/index.js';
-import { flatten } from '../network/flat.js';
+import { flatten, unflatten } from '../network/flat.js';
 import type { Dataset, Network } from '../network/types.js';
 import pathNormReference from './reference/path-norm.js';
 import adaptiveSharpnessReference from './reference/adaptive-sharpness.js';
@@ -93,6 +95,15 @@ describe('splitCommand: words as a POSIX shell splits them, without expansion', 
 });
 
 describe('flatcheck.metric/v1 with a metric in Node', () => {
+  it('the network is sent as networkToJson writes it: shortest round-trip JSON numbers', () => {
+    const arbitrary = fc.tuple(networkArbitrary({ maxWidth: 6, activations: ['relu', 'leaky-relu', 'tanh'] }), fc.double({ min: -1e3, max: 1e3, noNaN: true }));
+    fc.assert(fc.property(arbitrary, ([raw, factor]) => {
+      const dyadic = networkIn(float64Field, raw);
+      const n = unflatten(dyadic, flatten(dyadic).map((t) => t * factor)); // not dyadic: every digit of the shortest form matters
+      expect(networkLine(n)).toBe(JSON.stringify(networkToJson(float64Field, n)));
+    }), { numRuns: 200 });
+  });
+
   it('says hello, then answers each evaluation in one process, with the network as JSON numbers', async () => {
     const m = new ExecMetric(node('ok'));
     try {

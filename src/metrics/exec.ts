@@ -9,7 +9,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { InputError } from '../field/errors.js';
 import { float64Field } from '../field/float64.js';
-import { datasetToJson, networkToJson } from '../network/json.js';
+import { NETWORK_FORMAT, datasetToJson } from '../network/json.js';
 import type { Dataset, Network } from '../network/types.js';
 import { FAMILIES, type Family, type Metric } from './contract.js';
 import type { IsolatedReply } from './isolated.js';
@@ -220,7 +220,11 @@ class Process {
   }
 
   send(message: object): void {
-    this.child.stdin.write(`${JSON.stringify(message)}\n`);
+    this.write(`${JSON.stringify(message)}\n`);
+  }
+
+  write(line: string): void {
+    this.child.stdin.write(line);
   }
 
   /** The next protocol message, within `ms`; rejects with the cause when the process fails first. */
@@ -263,6 +267,11 @@ class Process {
 
 class StartError extends Error {}
 
+/** networkToJson(float64Field, net) as JSON text, without copying every number first (a float64 network's numbers are its JSON numbers). */
+export function networkLine(net: Network<number>): string {
+  return JSON.stringify({ format: NETWORK_FORMAT, inputSize: net.inputSize, layers: net.layers.map((l) => ({ weights: l.weights, ...(l.bias ? { bias: l.bias } : {}), activation: l.activation, ...(l.slope !== undefined ? { slope: l.slope } : {}) })) });
+}
+
 /**
  * A metric process: `hello()` starts it (InputError naming --exec when it
  * cannot start or does not answer hello), `evaluate` sends one case at a
@@ -301,6 +310,13 @@ export class ExecMetric {
 
   /** A process that has answered hello. */
   private current: Process | undefined;
+  /** The battery evaluates many networks on one dataset: its JSON is written once. */
+  private lastDataset: { data: Dataset<number>; line: string } | undefined;
+
+  private datasetLine(data: Dataset<number>): string {
+    if (this.lastDataset?.data !== data) this.lastDataset = { data, line: JSON.stringify(datasetToJson(float64Field, data)) };
+    return this.lastDataset.line;
+  }
 
   /** The running process's pid, if one is running. */
   get pid(): number | undefined {
@@ -350,7 +366,7 @@ export class ExecMetric {
     const id = this.nextId++;
     this.evaluations++;
     try {
-      p.send({ type: 'evaluate', id, network: networkToJson(float64Field, net), dataset: datasetToJson(float64Field, data), seed });
+      p.write(`{"type":"evaluate","id":${id},"network":${networkLine(net)},"dataset":${this.datasetLine(data)},"seed":${JSON.stringify(seed)}}\n`);
       const answer = await p.next(timeLimitMs, 'timed out');
       return this.reply(answer, id);
     } catch (e) {
@@ -398,9 +414,9 @@ export class ExecPool {
     this.idle = [...this.members];
   }
 
-  /** The first process's hello; the others start on demand. */
-  hello(): Promise<ExecHello> {
-    return this.members[0]!.hello();
+  /** Starts every process (each must answer hello); the first one's hello. */
+  async hello(): Promise<ExecHello> {
+    return (await Promise.all(this.members.map((m) => m.hello())))[0]!;
   }
 
   get log(): { lines: readonly LogLine[]; dropped: number } {

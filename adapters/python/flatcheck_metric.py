@@ -2,10 +2,10 @@
 
     from flatcheck_metric import serve
 
-    def l2(network, dataset, seed):
-        return sum((w ** 2).sum() for layer in network["layers"] for w in [layer["weights"], *([layer["bias"]] if "bias" in layer else [])])
+    def weight_norm(network, dataset, seed):
+        return sum((layer["weights"] ** 2).sum() for layer in network["layers"]) ** 0.5
 
-    serve(l2, id="l2", claims={"invariant": ["permutation"]})
+    serve(weight_norm, id="weight-norm", claims={"invariant": ["permutation"]})
 
 `evaluate(network, dataset, seed)` gets the flatcheck.network/v1 and
 flatcheck.dataset/v1 objects as dicts, with every weights, bias, inputs and

@@ -161,6 +161,10 @@ describe('faults fail one evaluation with their cause and the last lines of stde
     expect(await evaluations('crash-second', [1, 2, 3])).toMatchObject({ out: [v, 'rejected: the process exited (code 3); last lines of stderr:\n  about to crash', v], starts: 2 });
   });
 
+  it('a process that dies while idle: the next evaluation fails with how it ended', async () => {
+    expect(await evaluations('exit-after-answer', [1, 2, 3])).toMatchObject({ out: [v, 'rejected: the process exited (code 4)', v], starts: 2 });
+  });
+
   it('garbage lines around the answers are the metric\'s log, not errors', async () => {
     const r = await evaluations('garbage', [1, 2]);
     expect(r).toMatchObject({ out: [v, v], starts: 1 });

@@ -154,6 +154,8 @@ class Process {
   readonly stderrTail: string[] = [];
   pending: Pending | undefined;
   exited = false;
+  /** Why it is no longer running: an evaluation sent after it died idle fails with this. */
+  private exitCause: Error | undefined;
   private readonly exit: Promise<void>;
 
   constructor(argv: string[], options: ExecOptions, private readonly keep: (line: LogLine) => void) {
@@ -181,6 +183,7 @@ class Process {
   }
 
   private fail(e: Error): void {
+    this.exitCause ??= e;
     const pending = this.pending;
     this.pending = undefined;
     pending?.receive(e);
@@ -230,7 +233,7 @@ class Process {
   /** The next protocol message, within `ms`; rejects with the cause when the process fails first. */
   next(ms: number, what: string): Promise<Record<string, unknown>> {
     return new Promise((done, fail) => {
-      if (this.exited) return fail(new Error('the process is not running'));
+      if (this.exited) return fail(this.exitCause ?? new Error('the process is not running'));
       const timer = setTimeout(() => {
         this.pending = undefined;
         fail(new Error(`${what} after ${ms} ms`));
@@ -331,7 +334,8 @@ export class ExecMetric {
       p.send({ type: 'hello', protocol: METRIC_PROTOCOL });
       const answer = await p.next(START_UP_MS, 'no hello answer');
       if (answer.type !== 'hello') throw new Error(`expected a hello answer first, got ${JSON.stringify(answer)}`);
-      this.greeting ??= parseHello(answer);
+      const hello = parseHello(answer); // a restarted process is checked again; the first one's hello stands
+      this.greeting ??= hello;
       return p;
     } catch (e) {
       await p.kill();

@@ -81,7 +81,7 @@ async function pathNormBattery(rows: Row[], python: string): Promise<void> {
   const both = await best(() => Promise.all(FAMILIES.map((family) => checkMetric(execMetricInfo(hello), { evaluator: pool, families: [family] }))));
   await pool.close();
   const same = both.result.every((r, i) => JSON.stringify(r.families[FAMILIES[i]!]) === JSON.stringify(single.result.families[FAMILIES[i]!]));
-  rows.push({ name: 'battery path-norm, numpy (--jobs 2)', value: both.ms, unit: 'ms', detail: `the 3 families concurrently; best of 3; ${same ? 'the same reports as --jobs 1' : 'REPORTS DIFFER from --jobs 1'}; ${pool.members.map((m) => m.evaluations / 3).join(' + ')} evaluations each` });
+  rows.push({ name: 'battery path-norm, numpy (--jobs 2)', value: both.ms, unit: 'ms', detail: `the 3 families concurrently; best of 3; ${same ? 'the same reports as --jobs 1' : 'REPORTS DIFFER from --jobs 1'}; ${pool.members.map((m) => m.evaluations).join(" + ")} evaluations over the 3 runs` });
 }
 
 export async function execBenchmarks(rows: Row[], python = process.env.FLATCHECK_PYTHON ?? 'python3'): Promise<void> {

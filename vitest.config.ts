@@ -1,10 +1,22 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
 export default defineConfig({
+  // The package's own names (src/vitest.test.ts imports them as an outside project would) resolve to the
+  // sources, not to dist/: the tests check the code as it is, built or not. The user's-project test checks dist/.
+  resolve: {
+    alias: [
+      { find: /^flatcheck$/, replacement: source('./src/index.ts') },
+      { find: /^flatcheck\/vitest$/, replacement: source('./src/vitest.ts') },
+      { find: /^flatcheck\/arbitraries$/, replacement: source('./src/arbitraries.ts') },
+    ],
+  },
   test: {
     include: ['src/**/*.test.ts', 'properties/**/*.prop.ts'],
     // Records each test's fast-check case counts in its meta (the proof report's "cases checked").
-    setupFiles: ['src/report/case-counts.ts'],
+    setupFiles: ['src/report/case-counts.ts', 'src/arbitraries/print-fractions.ts'],
     // Properties run hundreds of exact cases; the per-test limit is a hang guard, not a speed target.
     testTimeout: 600_000,
     hookTimeout: 120_000,

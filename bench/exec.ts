@@ -62,7 +62,7 @@ async function pathNormBattery(rows: Row[], python: string): Promise<void> {
   const command = [python, `${root}examples/python/path_norm.py`];
   const net = networkIn(float64Field, randomNetwork({ inputSize: 2, hidden: [2], outputSize: 1, activation: 'relu', bias: true }, 1));
   const data = datasetIn(float64Field, randomDataset({ inputSize: 2, outputSize: 1, samples: 2, loss: 'mse' }, 1));
-  const isolated = new IsolatedMetric(`${root}src/metrics/reference/path-norm.ts`);
+  const isolated = new IsolatedMetric(`${root}src/metrics/reference/path-norm.ts`, 60_000);
   const workerStart = await timed(() => isolated.evaluate(net, data, 1, 60_000));
   const worker = await best(() => checkMetric(pathNorm, { evaluator: isolated }));
   await isolated.close();
@@ -81,7 +81,7 @@ async function pathNormBattery(rows: Row[], python: string): Promise<void> {
   const both = await best(() => Promise.all(FAMILIES.map((family) => checkMetric(execMetricInfo(hello), { evaluator: pool, families: [family] }))));
   await pool.close();
   const same = both.result.every((r, i) => JSON.stringify(r.families[FAMILIES[i]!]) === JSON.stringify(single.result.families[FAMILIES[i]!]));
-  rows.push({ name: 'battery path-norm, numpy (--jobs 2)', value: both.ms, unit: 'ms', detail: `the 3 families concurrently; best of 3; ${same ? 'the same reports as --jobs 1' : 'REPORTS DIFFER from --jobs 1'}; ${pool.members.map((m) => m.evaluations).join(" + ")} evaluations over the 3 runs` });
+  rows.push({ name: 'battery path-norm, numpy (--jobs 2)', value: both.ms, unit: 'ms', detail: `the 3 families concurrently; best of 3; ${same ? 'the same reports as --jobs 1' : 'REPORTS DIFFER from --jobs 1'}; ${pool.members.map((m) => m.evaluations).join(' + ')} evaluations over the 3 runs` });
 }
 
 export async function execBenchmarks(rows: Row[], python = process.env.FLATCHECK_PYTHON ?? 'python3'): Promise<void> {

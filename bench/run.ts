@@ -3,7 +3,10 @@
  * bench/results.json. Run with `npm run bench`.
  */
 import fc from 'fast-check';
-import { writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fitDataset, fitSymmetry, networkArbitrary, rawDatasetArbitrary, rawSymmetryArbitrary } from '../src/arbitraries/index.js';
 import { float64Field, rationalField, type Field } from '../src/field/index.js';
 import { terminatingField } from '../src/field/terminating.js';
@@ -11,11 +14,13 @@ import { datasetIn, flatten, forward, networkIn, parameterCount, randomDataset, 
 import { applyMap, symmetryMap } from '../src/symmetry/index.js';
 import { initTensorBackend, tensorForward, TensorProblem, tf } from '../src/tensor/index.js';
 import { lossHessian } from '../src/autodiff/derivatives.js';
+import { Float64Problem } from '../src/autodiff/typed.js';
+import { datasetToJson, networkToJson } from '../src/network/json.js';
 import { denseHvp, lanczos, spectralNorm } from '../src/curvature/spectral.js';
 import { certifySharpnessWitness, findSharpnessWitness, flatVolumeCertificate, float64Oracle, maximiseSharpness, tensorOracle } from '../src/sharpness/index.js';
 import { teacherStudentArbitrary } from '../src/arbitraries/index.js';
 import { checkMetric, FAMILIES, loadRegistry } from '../src/metrics/index.js';
-import { Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
 import { execBenchmarks } from './exec.js';
 
 interface Row {
@@ -207,16 +212,116 @@ async function batteryTimes(): Promise<void> {
   }
 }
 
-exactEquivalenceCasesPerSecond();
-await batteryTimes();
-certificateCasesPerSecond();
-await maximiserCost();
-await forwardPasses();
-await tensorDerivatives();
-lanczosVersusDense();
-exactHessianTimes();
-exactFieldTimes();
-await execBenchmarks(rows);
+/**
+ * Whole-process wall times of the installed CLI (bin/ runs the compiled dist/, as an installed package does;
+ * `npm run build` first), median of 7 runs, next to a bare `node -e 0` measured in the same run.
+ */
+function cliStartup(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'flatcheck-bench-'));
+  const net = randomNetwork({ inputSize: 4, hidden: [4], outputSize: 2, activation: 'relu', bias: true }, 11);
+  writeFileSync(join(dir, 'net.json'), JSON.stringify({ format: 'flatcheck.network/v1', ...net }));
+  writeFileSync(join(dir, 'data.json'), JSON.stringify({ format: 'flatcheck.dataset/v1', ...randomDataset({ inputSize: 4, outputSize: 2, samples: 8, loss: 'mse' }, 12) }));
+  const bin = new URL('../bin/flatcheck.mjs', import.meta.url).pathname;
+  const files = ['--net', join(dir, 'net.json'), '--data', join(dir, 'data.json')];
+  const p = parameterCount(shapeOf(net));
+  const cases: [string, string[], string][] = [
+    ['node -e 0', ['-e', '0'], 'the floor: Node start-up alone'],
+    ['flatcheck --version', [bin, '--version'], ''],
+    ['flatcheck --help', [bin, '--help'], 'loads every verb module, none of their engines'],
+    [`flatcheck forward --field rational, ${p} params`, [bin, 'forward', ...files, '--field', 'rational'], 'target ≤ 0.3 s'],
+    [`flatcheck eval --engine tfjs, ${p} params`, [bin, 'eval', ...files, '--metric', 'hessian-spectral-norm', '--engine', 'tfjs'], 'hessian-spectral-norm; target ≤ 1 s'],
+    ['flatcheck check (.ts metric, 1 case)', [bin, 'check', new URL('../fixtures/metrics/weight-decay.ts', import.meta.url).pathname, '--families', 'permutation', '--runs', '1'], 'start-up: tsx, the worker thread, TensorFlow.js in it'],
+  ];
+  try {
+    for (const [name, args, detail] of cases) {
+      const times: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const start = performance.now();
+        execFileSync(process.execPath, args, { stdio: 'ignore' });
+        times.push((performance.now() - start) / 1000);
+      }
+      times.sort((a, b) => a - b);
+      rows.push({ name: `cli: ${name}`, value: times[3]!, unit: 's', detail: `median of 7 (${times[0]!.toFixed(2)}–${times[6]!.toFixed(2)})${detail ? `; ${detail}` : ''}` });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Float engines side by side on the tensor section's networks: TensorFlow.js
+ * (float32, its backend), the typed-array float64 engine (Float64Problem),
+ * and PyTorch float32 on one thread when Debian's python3-torch is there
+ * (bench/torch_engines.py). Then Lanczos at 1e5 parameters on the typed
+ * engine, its time split into HVPs and everything else.
+ */
+async function engineTimes(): Promise<void> {
+  const backend = await initTensorBackend();
+  const torchPython = '/usr/bin/python3';
+  const hasTorch = existsSync(torchPython) && spawnSync(torchPython, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+  const dir = mkdtempSync(join(tmpdir(), 'flatcheck-bench-engines-'));
+  try {
+    for (const [label, hidden, inputSize] of [['1e3', [24, 24], 16], ['1e4', [96, 80], 16], ['1e5', [300, 300], 32]] as const) {
+      const raw = randomNetwork({ inputSize, hidden: [...hidden], outputSize: 4, activation: 'relu', bias: true }, 3);
+      const rawData = randomDataset({ inputSize, outputSize: 4, samples: 64, loss: 'mse' }, 4);
+      const net = networkIn(float64Field, raw);
+      const data = datasetIn(float64Field, rawData);
+      const tensor = new TensorProblem(net, data);
+      const typed = new Float64Problem(net, data);
+      const v = Array.from({ length: typed.size }, (_, i) => Math.sin(i));
+      const detail = `${typed.size} params, 64 samples`;
+      const tfjs = { gradient: timeIt(() => tensor.gradient()), hvp: timeIt(() => tensor.hvp(v)) };
+      const f64 = { gradient: timeIt(() => typed.gradient()), hvp: timeIt(() => typed.hvp(v)) };
+      tensor.dispose();
+      let torch: { gradient_ms: number; hvp_ms: number } | undefined;
+      if (hasTorch) {
+        writeFileSync(join(dir, 'net.json'), JSON.stringify(networkToJson(float64Field, net)));
+        writeFileSync(join(dir, 'data.json'), JSON.stringify(datasetToJson(float64Field, data)));
+        torch = JSON.parse(execFileSync(torchPython, [new URL('./torch_engines.py', import.meta.url).pathname, join(dir, 'net.json'), join(dir, 'data.json')], { encoding: 'utf8' })) as { gradient_ms: number; hvp_ms: number };
+      }
+      for (const what of ['gradient', 'hvp'] as const) {
+        const t = torch?.[`${what}_ms`];
+        const vsTorch = (ms: number) => (t === undefined ? 'torch not installed' : `${(ms / t).toFixed(2)}× torch float32 (${t.toPrecision(3)} ms)`);
+        rows.push({ name: `engines ${label}: ${what}, tfjs (${backend})`, value: tfjs[what], unit: 'ms', detail: `${detail}; ${vsTorch(tfjs[what])}` });
+        rows.push({ name: `engines ${label}: ${what}, typed float64`, value: f64[what], unit: 'ms', detail: `${detail}; ${vsTorch(f64[what])}; target ≤ 2×` });
+      }
+      if (label === '1e5') {
+        let hvpMs = 0;
+        const start = performance.now();
+        const result = lanczos((x) => {
+          const t0 = performance.now();
+          const out = Array.from(typed.hvp(x));
+          hvpMs += performance.now() - t0;
+          return out;
+        }, typed.size, { steps: 60, tolerance: 1e-8, seed: 2 });
+        const total = performance.now() - start;
+        rows.push({ name: 'Lanczos 1e5 (typed float64): total', value: total, unit: 'ms', detail: `${result.matvecs} HVPs, residual ${result.residual.toExponential(2)}, converged ${result.converged}` });
+        rows.push({ name: 'Lanczos 1e5 (typed float64): outside the HVPs', value: total - hvpMs, unit: 'ms', detail: `reorthogonalisation and Ritz values; HVPs ${hvpMs.toFixed(0)} ms` });
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// `npm run bench -- cli` runs the named sections only; no names, all of them.
+const SECTIONS: Record<string, () => unknown> = {
+  equivalence: exactEquivalenceCasesPerSecond,
+  battery: batteryTimes,
+  certificates: certificateCasesPerSecond,
+  maximiser: maximiserCost,
+  forward: forwardPasses,
+  tensor: tensorDerivatives,
+  lanczos: lanczosVersusDense,
+  hessian: exactHessianTimes,
+  fields: exactFieldTimes,
+  engines: engineTimes,
+  cli: cliStartup,
+  exec: () => execBenchmarks(rows),
+};
+const chosen = process.argv.slice(2);
+for (const name of chosen) if (!(name in SECTIONS)) throw new Error(`unknown bench section "${name}" (expected one of ${Object.keys(SECTIONS).join(', ')})`);
+for (const [name, section] of Object.entries(SECTIONS)) if (chosen.length === 0 || chosen.includes(name)) await section();
 const width = Math.max(...rows.map((r) => r.name.length));
 for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.value.toPrecision(4).padStart(10)} ${r.unit.padEnd(8)} ${r.detail}`);
 writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`);

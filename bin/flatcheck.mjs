@@ -1,9 +1,7 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx: no build step after `npm ci`.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI in dist/ (built by `npm run build`, which `npm ci` runs as `prepare`).
+import { main } from '../dist/cli/main.js';
 
-register();
-const { main } = await import('../src/cli/main.ts');
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (e) {

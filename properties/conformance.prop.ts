@@ -6,10 +6,11 @@
 // rows run in conformance-sampled.prop.ts.
 import { expect, it } from 'vitest';
 import { loadRegistry } from '../src/metrics/index.js';
+import { covers } from '../src/report/covers.js';
 import { describeConformance, KNOWN, MONTE_CARLO } from './known-answers.js';
 
 describeConformance('closed-form and maximised metrics', KNOWN.filter(([id]) => !MONTE_CARLO.has(id)));
 
-it('every registered metric has a row of known answers', async () => {
+it('every registered metric has a row of known answers', covers('section-5-table'), async () => {
   expect((await loadRegistry()).map((m) => m.id).filter((id) => !KNOWN.some(([known]) => known === id))).toEqual([]);
 });

@@ -10,6 +10,7 @@ import { interval as I, rationalField as Q } from '../src/field/index.js';
 import { datasetIn, flatten, forward, loss, networkIn, unflatten, type Dataset, type Network } from '../src/network/index.js';
 import { applySymmetry } from '../src/symmetry/index.js';
 import { checkFlatVolumeCertificate, flatVolumeCertificate, lossUpperBound } from '../src/sharpness/volume.js';
+import { covers } from '../src/report/covers.js';
 
 type Data = Dataset<Fraction> & { loss: 'mse' };
 const offsets = fc.array(rational(16, 16).map((t) => (t.abs().compare(Q.one) > 0 ? t.inverse() : t)), { minLength: 200, maxLength: 200 });
@@ -19,7 +20,7 @@ function pointInBox(net: Network<Fraction>, radius: Fraction, t: Fraction[]): Ne
   return unflatten(net, flatten(net).map((x, i) => x.add(radius.mul(t[i]!))));
 }
 
-describe('Theorem 2: ∀ one-hidden-layer θ with θ1, θ2 ≠ 0, ∀ε > 0, ∀V: C(L, θ, ε) holds α-scale images of a certified box with total volume ≥ V', () => {
+describe('Theorem 2: ∀ one-hidden-layer θ with θ1, θ2 ≠ 0, ∀ε > 0, ∀V: C(L, θ, ε) holds α-scale images of a certified box with total volume ≥ V', covers('theorem-2'), () => {
   it('certifies sup_B L < L(θ) + ε by intervals, and the volume ≥ V exactly (V up to 1e300); points of B and of T_α^k B stay below L(θ) + ε', () => {
     let modes = { growing: 0, disjoint: 0 };
     fc.assert(
@@ -79,7 +80,7 @@ describe('Theorem 2: ∀ one-hidden-layer θ with θ1, θ2 ≠ 0, ∀ε > 0, ∀
   });
 });
 
-describe('Interval bounds are sound: for every box and every point in it, L(point) ≤ the interval bound', () => {
+describe('Interval bounds are sound: for every box and every point in it, L(point) ≤ the interval bound', covers('theorem-2'), () => {
   const soundness = (mul: typeof I.mul) =>
     fc.property(randomPointArbitrary({ maxHidden: 2, maxWidth: 3, maxInput: 2, maxOutput: 2 }, { maxSamples: 2 }), rational(4, 8).map((r) => r.abs()), offsets, ({ network, dataset }, r, t) => {
       const net = networkIn(Q, network);

@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkMetric, loadRegistry, type Metric, type Verdict } from '../src/metrics/index.js';
 import { runs } from '../src/arbitraries/index.js';
+import { covers } from '../src/report/covers.js';
 
 export type Row = [id: string, layerScale: Verdict | 'not-invariant-or-unbounded', neuronScale: Verdict | 'not-invariant-or-unbounded', permutation: Verdict];
 export const KNOWN: Row[] = [
@@ -40,7 +41,7 @@ export function describeConformance(title: string, rows: Row[]): void {
     registry = await loadRegistry();
   });
 
-  describe(`THEORY.md §5: the conformance battery reproduces the table of known answers (${title})`, () => {
+  describe(`THEORY.md §5: the conformance battery reproduces the table of known answers (${title})`, covers('section-5-table'), () => {
     it.each(rows)('%s: layer-scale %s, neuron-scale %s, permutation %s', async (id, layer, neuron, permutation) => {
       const metric = registry.find((m) => m.id === id);
       expect(metric, id).toBeDefined();

@@ -4,8 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fitDataset, networkArbitrary, rawDatasetArbitrary, runs } from '../src/arbitraries/index.js';
-import { InputError, rationalField } from '../src/field/index.js';
-import { datasetIn, datasetToJson, networkIn, networkToJson, parseDataset, parseNetwork, shapeOf } from '../src/network/index.js';
+import { InputError } from '../src/field/errors.js';
+import { float64Field, parseDecimal, rationalField } from '../src/field/index.js';
+import { datasetIn, datasetToJson, flatten, networkIn, networkToJson, parseDataset, parseNetwork, shapeOf } from '../src/network/index.js';
 
 type Json = unknown;
 
@@ -102,5 +103,38 @@ describe('Loaders: every input is accepted as valid or rejected with a named Inp
       runs(500),
     );
     seen.expectBoth();
+  });
+
+  it('a mutation of a file\'s text (a character inserted, deleted or replaced) is accepted or named', () => {
+    const seen = outcomes();
+    const text = fc.oneof(validNetwork.map((v) => ['network', JSON.stringify(v, null, 1)] as const), validDataset.map((v) => ['dataset', JSON.stringify(v)] as const));
+    const edit = fc.tuple(fc.nat(), fc.nat({ max: 2 }), fc.constantFrom('', '[', ']', '{', '}', ',', ':', '"', '-', '.', 'e', '0', '9', '1e400', 'x', ' '));
+    fc.assert(
+      fc.property(text, edit, ([kind, t], [at, cut, insert]) => {
+        const i = at % (t.length + 1);
+        const mutated = t.slice(0, i) + insert + t.slice(i + cut);
+        seen.add(acceptsOrNamesTheField(kind === 'network' ? parseNetwork : parseDataset, mutated));
+      }),
+      runs(500),
+    );
+    seen.expectBoth();
+  });
+});
+
+describe('Loaders: a number in JSON text means the decimal it spells', () => {
+  const floatNetwork = validNetwork.map((v) => networkToJson(float64Field, networkIn(float64Field, parseNetwork(v))));
+
+  it('float engines read the same doubles from the text as from JSON.parse; the rational engine reads the decimals', () => {
+    fc.assert(
+      fc.property(floatNetwork, (v) => {
+        const text = JSON.stringify(v);
+        const fromText = parseNetwork(text);
+        expect(networkIn(float64Field, fromText)).toEqual(networkIn(float64Field, parseNetwork(JSON.parse(text))));
+        const exact = flatten(networkIn(rationalField, fromText));
+        const doubles = flatten(networkIn(float64Field, fromText));
+        exact.forEach((q, i) => expect(q.equals(parseDecimal(String(doubles[i]))!)).toBe(true)); // JSON.stringify writes the shortest round-trip decimal
+      }),
+      runs(200),
+    );
   });
 });

@@ -13,6 +13,7 @@ import { float64Field, rationalField, type Scalar } from '../src/field/index.js'
 import { datasetIn, flatten, forward, networkIn, sameOutputs, parameterCount, shapeOf, unflatten, type Network, type ScalarNetwork } from '../src/network/index.js';
 import { forwardErrorBound } from '../src/network/bounds.js';
 import { applyMap, applySymmetry, floatSymmetryPerturbation, unvalidatedSymmetryMap, type Symmetry } from '../src/symmetry/index.js';
+import { covers } from '../src/report/covers.js';
 
 const Q = rationalField;
 
@@ -31,7 +32,7 @@ function expectSmall(net: ScalarNetwork, label: string, message: string): void {
   expect(nonZero).toBeLessThanOrEqual(4);
 }
 
-describe('Negative control: a negative scale is not a symmetry (φ(−z) ≠ −φ(z))', () => {
+describe('Negative control: a negative scale is not a symmetry (φ(−z) ≠ −φ(z))', covers('theorem-1'), () => {
   it('neuron-scale with c < 0 on a ReLU network changes the outputs, and the shrunk counterexample is small', () => {
     const negative = exactScale().map((c): Scalar => c.neg());
     const caught = expectFailure(
@@ -54,7 +55,7 @@ describe('Negative control: a negative scale is not a symmetry (φ(−z) ≠ −
   });
 });
 
-describe('Negative control: tanh and softplus are not homogeneous, so layer-scale is not their symmetry', () => {
+describe('Negative control: tanh and softplus are not homogeneous, so layer-scale is not their symmetry', covers('theorem-1'), () => {
   it.each(['tanh', 'softplus'] as const)('%s network under layer-scale: outputs differ beyond the float64 bound', (activation) => {
     const F = float64Field;
     const caught = expectFailure(
@@ -80,7 +81,7 @@ describe('Negative control: tanh and softplus are not homogeneous, so layer-scal
   });
 });
 
-describe('Negative control: a permutation of the rows of W_k that leaves the columns of W_{k+1} alone is not a symmetry', () => {
+describe('Negative control: a permutation of the rows of W_k that leaves the columns of W_{k+1} alone is not a symmetry', covers('theorem-1'), () => {
   it('the half-applied permutation changes the outputs, and the shrunk counterexample is small', () => {
     const caught = expectFailure(
       fc.property(networkArbitrary({ maxWidth: 8 }), rawDatasetArbitrary(), fc.nat({ max: 5 }), (raw, rawData, layerChoice) => {

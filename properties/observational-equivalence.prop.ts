@@ -13,6 +13,7 @@ import { forwardErrorBound, mseLossGapBound } from '../src/network/bounds.js';
 import {
   applyMap, applySymmetry, composeMaps, describeSymmetry, floatSymmetryPerturbation, invertMap, symmetryMap, type SymmetryKind,
 } from '../src/symmetry/index.js';
+import { covers } from '../src/report/covers.js';
 
 const Q = rationalField;
 
@@ -34,7 +35,7 @@ function coverage() {
   };
 }
 
-describe('Theorem 1 (exact, rationals): ∀θ, x, S ∈ {layer-scale, neuron-scale, permutation, compositions}: f_{Sθ}(x) = f_θ(x), L(Sθ) = L(θ), S⁻¹(Sθ) = θ', () => {
+describe('Theorem 1 (exact, rationals): ∀θ, x, S ∈ {layer-scale, neuron-scale, permutation, compositions}: f_{Sθ}(x) = f_θ(x), L(Sθ) = L(θ), S⁻¹(Sθ) = θ', covers('theorem-1'), () => {
   it('holds with exact equality for every network, input and symmetry', () => {
     const params = runs(200);
     const seen = coverage();
@@ -82,7 +83,7 @@ describe('Theorem 1 (exact, rationals): ∀θ, x, S ∈ {layer-scale, neuron-sca
   });
 });
 
-describe('Theorem 1 (float64): f_{Sθ}(x) = f_θ(x) within the derived rounding bound, scalings up to 1e±6', () => {
+describe('Theorem 1 (float64): f_{Sθ}(x) = f_θ(x) within the derived rounding bound, scalings up to 1e±6', covers('theorem-1'), () => {
   it('outputs and mse loss agree within R(1+R)·|f|(|x|) (src/network/bounds.ts)', () => {
     const F = float64Field;
     const u = F.unitRoundoff;

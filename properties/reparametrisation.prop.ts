@@ -16,9 +16,10 @@ import { float64Field, rationalField as Q } from '../src/field/index.js';
 import { datasetIn, flatten, forward, loss, networkIn, shapeOf, unflatten, type Dataset, type Network } from '../src/network/index.js';
 import { lossGradient, lossHessian, samplePasses } from '../src/autodiff/derivatives.js';
 import { polynomialDerivatives, polynomialHessian } from '../src/autodiff/interpolate.js';
-import { frobeniusSquared, matMul, transpose } from '../src/curvature/exact.js';
+import { frobeniusSquared, matMul, transpose } from '../src/linalg/exact.js';
 import { absorbInputMap, affine, elementwiseSinh, hessianInEta, radial, signedExp, weightNormJacobian, weightNormRows, type Reparametrisation } from '../src/reparam/index.js';
 import { forwardErrorBound } from '../src/network/bounds.js';
+import { covers } from '../src/report/covers.js';
 
 type Net = Network<Fraction>;
 const small = { maxHidden: 1, maxWidth: 2, maxInput: 2, maxOutput: 1 } as const;
@@ -39,7 +40,7 @@ function lawHoldsAlong(net: Net, data: Dataset<Fraction>, g: Reparametrisation<F
   return curvature.equals(quadratic);
 }
 
-describe('Section 5: f_{g(η)} is f_θ, and at every point an affine g gives ∇²L_η = J_gᵀ ∇²L J_g exactly', () => {
+describe('Section 5: f_{g(η)} is f_θ, and at every point an affine g gives ∇²L_η = J_gᵀ ∇²L J_g exactly', covers('section-5'), () => {
   it('round trip g(g⁻¹(θ)) = θ, identical outputs, and the law against interpolation', () => {
     fc.assert(
       fc.property(randomPointArbitrary(small, { maxSamples: 2 }), pool, ({ network, dataset }: NetworkAndData, values) => {
@@ -59,7 +60,7 @@ describe('Section 5: f_{g(η)} is f_θ, and at every point an affine g gives ∇
   });
 });
 
-describe('Section 5: for non-linear g (compositions of affine maps and a cubic) the law J_gᵀHJ_g holds at critical points, and needs Σ ∂L/∂θ_i ∇²g_i elsewhere', () => {
+describe('Section 5: for non-linear g (compositions of affine maps and a cubic) the law J_gᵀHJ_g holds at critical points, and needs Σ ∂L/∂θ_i ∇²g_i elsewhere', covers('section-5'), () => {
   // Compositions of affine maps and one elementwise cubic (src/arbitraries/reparam.ts).
   const composedCase = (c: NetworkAndData, raw: RawReparametrisation) => {
     const net0 = networkIn(Q, c.network);
@@ -111,7 +112,7 @@ describe('Section 5: for non-linear g (compositions of affine maps and a cubic) 
   });
 });
 
-describe('Appendix A: ∀ minimum θ̂, ∀M: a radial reparametrisation makes ∇²L_η(θ̂) have spectral norm ≥ M, and another ≤ 1/M — same function', () => {
+describe('Appendix A: ∀ minimum θ̂, ∀M: a radial reparametrisation makes ∇²L_η(θ̂) have spectral norm ≥ M, and another ≤ 1/M — same function', covers('section-5'), () => {
   it('certified exactly: a diagonal entry ≥ M, and ‖∇²L_η‖_F ≤ 1/M, from interpolated Hessians', () => {
     fc.assert(
       fc.property(teacherStudentArbitrary(small, { maxSamples: 2 }), fc.integer({ min: 0, max: 12 }).map((k) => new Fraction(10n ** BigInt(k), 1n)), (c, M) => {
@@ -145,7 +146,7 @@ describe('Appendix A: ∀ minimum θ̂, ∀M: a radial reparametrisation makes �
   });
 });
 
-describe('Section 5.2: an input map x = Au + c absorbed by the first layer is the same function of x, and input-space curvature changes by the congruence Aᵀ(·)A', () => {
+describe('Section 5.2: an input map x = Au + c absorbed by the first layer is the same function of x, and input-space curvature changes by the congruence Aᵀ(·)A', covers('section-5'), () => {
   it('outputs agree exactly, and ∇²_u ℓ = Aᵀ ∇²_x ℓ A along random directions (both sides interpolated)', () => {
     fc.assert(
       fc.property(teacherStudentArbitrary({ maxHidden: 2, maxWidth: 3, maxInput: 3, maxOutput: 2 }, { maxSamples: 2 }), pool, (c, values) => {
@@ -176,7 +177,7 @@ describe('Section 5.2: an input map x = Au + c absorbed by the first layer is th
   });
 });
 
-describe('Section 5 (float64): for the transcendental maps sinh and signed exp, f_{g(g⁻¹(θ))} = f_θ within the derived bound', () => {
+describe('Section 5 (float64): for the transcendental maps sinh and signed exp, f_{g(g⁻¹(θ))} = f_θ within the derived bound', covers('section-5'), () => {
   it('outputs agree within R(1+R)·|f|(|x|), with the round trip charged as a relative weight perturbation', () => {
     const u = float64Field.unitRoundoff;
     fc.assert(
@@ -211,7 +212,7 @@ const PYTHAGOREAN: Record<number, [bigint, bigint[]][]> = {
   3: [[3n, [1n, 2n, 2n]], [7n, [2n, 3n, 6n]], [9n, [1n, 4n, 8n]], [9n, [4n, 4n, 7n]]],
 };
 
-describe('Section 5.1: in weight-normalised coordinates w = s·v/‖v‖, v ↦ c·v keeps f and scales the Hessian in v by 1/c² — every minimum is as sharp or as flat as wanted', () => {
+describe('Section 5.1: in weight-normalised coordinates w = s·v/‖v‖, v ↦ c·v keeps f and scales the Hessian in v by 1/c² — every minimum is as sharp or as flat as wanted', covers('section-5'), () => {
   it('exactly, at teacher minima whose first-layer rows have rational norms', () => {
     fc.assert(
       fc.property(

@@ -14,6 +14,7 @@ import { applySymmetry } from '../src/symmetry/index.js';
 import {
   certifySharpnessWitness, checkSharpnessClaim, constantPredictorPoint, findSharpnessWitness, float64Oracle, maximiseSharpness, randomSubspace,
 } from '../src/sharpness/index.js';
+import { covers } from '../src/report/covers.js';
 
 const epsilons = fc.oneof(
   fc.integer({ min: 1, max: 8 }).map((k) => new Fraction(1n, 10n ** BigInt(k))),
@@ -21,7 +22,7 @@ const epsilons = fc.oneof(
 );
 const bounds = fc.integer({ min: 0, max: 12 }).map((k) => new Fraction(10n ** BigInt(k), 1n));
 
-describe('Section 4.3 (the paper): ∀ε, for α ≤ ε/‖θ1‖₂ the constant-zero predictor (0, θ2/α) lies in B₂(ε, T_α θ), so ε-sharpness(T_α θ) ≥ (L(0) − L(θ))/(1 + L(θ))', () => {
+describe('Section 4.3 (the paper): ∀ε, for α ≤ ε/‖θ1‖₂ the constant-zero predictor (0, θ2/α) lies in B₂(ε, T_α θ), so ε-sharpness(T_α θ) ≥ (L(0) − L(θ))/(1 + L(θ))', covers('section-4-3'), () => {
   it('holds exactly for one-hidden-layer networks without biases, in the ball and in Keskar\'s box', () => {
     fc.assert(
       fc.property(teacherStudentArbitrary({ maxHidden: 1, maxWidth: 4, maxInput: 3, maxOutput: 2, bias: 'never' }), epsilons, ({ network, dataset }, eps) => {
@@ -44,7 +45,7 @@ describe('Section 4.3 (the paper): ∀ε, for α ≤ ε/‖θ1‖₂ the constan
   });
 });
 
-describe('ε-sharpness is unbounded (flatcheck\'s strengthening): ∀θ with a non-zero last hidden activation, ∀ε, ∀M ∃(α, δ): ‖δ‖₂ ≤ ε, δ ∈ C_ε, (L(T_α θ + δ) − L)/(1 + L) ≥ M, f_{T_α θ} = f_θ', () => {
+describe('ε-sharpness is unbounded (flatcheck\'s strengthening): ∀θ with a non-zero last hidden activation, ∀ε, ∀M ∃(α, δ): ‖δ‖₂ ≤ ε, δ ∈ C_ε, (L(T_α θ + δ) − L)/(1 + L) ≥ M, f_{T_α θ} = f_θ', covers('section-4-3'), () => {
   it('certifies the witness exactly at minima and random points, one to three hidden layers, in the ball and in Keskar\'s box', () => {
     let certified = 0;
     fc.assert(
@@ -87,7 +88,7 @@ describe('ε-sharpness is unbounded (flatcheck\'s strengthening): ∀θ with a n
   });
 });
 
-describe('The maximiser reports proven lower bounds: its argmax is feasible exactly and its value re-evaluates in rationals', () => {
+describe('The maximiser reports proven lower bounds: its argmax is feasible exactly and its value re-evaluates in rationals', covers('section-4-3'), () => {
   it('ball, full-space box and random-subspace box', () => {
     fc.assert(
       fc.property(

@@ -9,6 +9,7 @@ import { datasetIn, forward, networkIn, shapeOf } from '../src/network/index.js'
 import { forwardErrorBound, mseLossGapBound } from '../src/network/bounds.js';
 import { describeSymmetry, floatSymmetryPerturbation } from '../src/symmetry/index.js';
 import { initTensorBackend, tensorForward, tf } from '../src/tensor/index.js';
+import { covers } from '../src/report/covers.js';
 
 const F = float64Field;
 const u32 = FLOAT32_UNIT_ROUNDOFF;
@@ -20,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => expect(tf.memory().numTensors).toBe(tensorsAtStart));
 
-describe('Theorem 1 (tfjs float32): f_{Sθ}(x) = f_θ(x) within the derived float32 bound, scalings up to 1e±2', () => {
+describe('Theorem 1 (tfjs float32): f_{Sθ}(x) = f_θ(x) within the derived float32 bound, scalings up to 1e±2', covers('theorem-1'), () => {
   it('tfjs outputs of θ and Sθ agree, and each agrees with the float64 engine', () => {
     fc.assert(
       fc.property(

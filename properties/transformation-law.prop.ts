@@ -14,10 +14,11 @@ import { datasetIn, networkIn, shapeOf, type ActivationName, type Dataset } from
 import { lossGradient, lossHessian } from '../src/autodiff/derivatives.js';
 import { applySymmetry, describeSymmetry, symmetryMap, transformGradient, transformHessian, type SymmetryKind } from '../src/symmetry/index.js';
 import { gradientErrorBound } from '../src/autodiff/bounds.js';
+import { covers } from '../src/report/covers.js';
 
 const equalVectors = (a: Fraction[], b: Fraction[]) => a.length === b.length && a.every((x, i) => x.equals(b[i]!));
 
-describe('Theorem 3 (exact): ∀θ, ∀ symmetry S: ∇L(Sθ) = S⁻ᵀ∇L(θ) and ∇²L(Sθ) = S⁻ᵀ ∇²L(θ) S⁻¹', () => {
+describe('Theorem 3 (exact): ∀θ, ∀ symmetry S: ∇L(Sθ) = S⁻ᵀ∇L(θ) and ∇²L(Sθ) = S⁻ᵀ ∇²L(θ) S⁻¹', covers('theorem-3'), () => {
   it('holds with exact equality at random (non-critical) points, for every kind and composition', () => {
     const kinds = new Set<SymmetryKind>();
     const params = runs(100);
@@ -68,7 +69,7 @@ const gradientCases = (activations: ActivationName[]) =>
 // Exact scales: ∏α = 1 holds exactly, so it holds to 64 digits too (float scales miss it by ~1e-16).
 const floatLayerScales = rawSymmetryArbitrary({ kinds: ['layer-scale', 'neuron-scale'] });
 
-describe('Negative control for Theorem 3: the law fails for tanh (30-digit arithmetic, derived bounds)', () => {
+describe('Negative control for Theorem 3: the law fails for tanh (30-digit arithmetic, derived bounds)', covers('theorem-3'), () => {
   it('control of the control: for ReLU-family networks the same check passes', () => {
     fc.assert(fc.property(gradientCases(['relu', 'leaky-relu', 'abs']), floatLayerScales, (c, s) => offKinks(() => gradientLawHolds(c, s))), runs(100));
   });

@@ -15,11 +15,11 @@ import {
   certifyGradientWitness, certifyHessianWitness, certifyManyEigenvalues, findFlatWitness, findGradientWitness, findHessianWitness, findManyEigenvaluesWitness,
   traceBlocks, withinOfInfimum,
 } from '../src/curvature/witness.js';
+import { covers } from '../src/report/covers.js';
 
 function exactCase({ network, dataset }: NetworkAndData): { net: Network<Fraction>; data: Dataset<Fraction> } {
   return { net: networkIn(Q, network), data: datasetIn(Q, dataset) };
 }
-
 
 /** Bounds from 1 to 1e12 and beyond, as exact rationals (10^k and a few awkward ones). */
 const bounds = fc.oneof(
@@ -29,7 +29,7 @@ const bounds = fc.oneof(
 
 const oneHiddenMinimum = teacherStudentArbitrary({ maxHidden: 1, maxWidth: 4, maxInput: 3, maxOutput: 2 }, { minSamples: 1, maxSamples: 4 });
 
-describe('Theorem 4: ∀ one-hidden-layer minimum with ∇²L ≠ 0, ∀M ∃α: |||∇²L(T_α θ)|||₂ ≥ M and Tr ∇²L(T_α θ) ≥ M, with f_{T_α θ} = f_θ', () => {
+describe('Theorem 4: ∀ one-hidden-layer minimum with ∇²L ≠ 0, ∀M ∃α: |||∇²L(T_α θ)|||₂ ≥ M and Tr ∇²L(T_α θ) ≥ M, with f_{T_α θ} = f_θ', covers('theorem-4'), () => {
   it('finds α and certifies both bounds exactly at T_α θ, for M up to 1e15', () => {
     let certified = 0;
     let discarded = 0;
@@ -57,7 +57,7 @@ describe('Theorem 4: ∀ one-hidden-layer minimum with ∇²L ≠ 0, ∀M ∃α:
   });
 });
 
-describe('Negative control for Theorems 4 and 6: the exact certificates reject a non-witness', () => {
+describe('Negative control for Theorems 4 and 6: the exact certificates reject a non-witness', covers('theorem-4', 'theorem-6'), () => {
   it('α = (1, 1) does not certify |||∇²L||| ≥ 1e15 or ‖∇L‖ ≥ 1e15: claiming it fails', () => {
     const M = new Fraction(10n ** 15n, 1n);
     const caught = expectFailure(
@@ -72,7 +72,7 @@ describe('Negative control for Theorems 4 and 6: the exact certificates reject a
   });
 });
 
-describe('Theorem 5: ∀ K-layer minimum (K = 2…5), ∀M: with β⁻¹ on all layers but the smallest and β^(K−1) on it, ≥ r − min_k n_k eigenvalues of ∇²L(T_α θ) exceed M', () => {
+describe('Theorem 5: ∀ K-layer minimum (K = 2…5), ∀M: with β⁻¹ on all layers but the smallest and β^(K−1) on it, ≥ r − min_k n_k eigenvalues of ∇²L(T_α θ) exceed M', covers('theorem-5'), () => {
   it('certifies the count exactly by Sylvester inertia at T_α θ, r the exact rank', () => {
     let positive = 0;
     let total = 0;
@@ -99,7 +99,7 @@ describe('Theorem 5: ∀ K-layer minimum (K = 2…5), ∀M: with β⁻¹ on all 
   });
 });
 
-describe('Theorem 6: ∀ one-hidden-layer θ with ∇L(θ) ≠ 0, ∀B ∃α: ‖∇L(T_α θ)‖ ≥ B (L is not Lipschitz along the orbit)', () => {
+describe('Theorem 6: ∀ one-hidden-layer θ with ∇L(θ) ≠ 0, ∀B ∃α: ‖∇L(T_α θ)‖ ≥ B (L is not Lipschitz along the orbit)', covers('theorem-6'), () => {
   it('finds α and certifies ‖∇L(T_α θ)‖² ≥ B² exactly', () => {
     let certified = 0;
     fc.assert(
@@ -119,7 +119,7 @@ describe('Theorem 6: ∀ one-hidden-layer θ with ∇L(θ) ≠ 0, ∀B ∃α: �
   });
 });
 
-describe('Converse: ∀ one-hidden-layer minimum, ∀η > 0 ∃α: Tr ∇²L(T_α θ) ≤ inf_α Tr ∇²L(T_α θ) + η (a minimum made as flat as the orbit allows)', () => {
+describe('Converse: ∀ one-hidden-layer minimum, ∀η > 0 ∃α: Tr ∇²L(T_α θ) ≤ inf_α Tr ∇²L(T_α θ) + η (a minimum made as flat as the orbit allows)', covers('converse'), () => {
   it('certifies Tr ≤ 2√(AB) + C + η exactly, without square roots, recomputed at T_α θ', () => {
     fc.assert(
       fc.property(oneHiddenMinimum, fc.integer({ min: 0, max: 30 }), (c, k) => {

@@ -16,7 +16,7 @@ interface FlatcheckMatchers<R = unknown> {
 }
 
 declare module 'vitest' {
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-explicit-any -- vitest declares Assertion<T = any>: a merged declaration must match
   interface Assertion<T = any> extends FlatcheckMatchers<T> {}
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface AsymmetricMatchersContaining extends FlatcheckMatchers {}

@@ -1,7 +1,7 @@
 /** Helpers shared by the properties: turning drawn values into a concrete case, and discarding kinks. */
 import fc from 'fast-check';
 import type { Field } from '../field/field.js';
-import { KinkError } from '../autodiff/derivatives.js';
+import { KinkError } from '../field/errors.js';
 import { datasetIn, networkIn } from '../network/index.js';
 import { shapeOf, type Dataset, type Network, type NetworkShape, type ScalarNetwork } from '../network/types.js';
 import { applySymmetry, type Symmetry } from '../symmetry/index.js';

@@ -5,7 +5,7 @@
  * counterexample shrinks to a small network (fc.chain would not).
  */
 import fc from 'fast-check';
-import { Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
 import type { Scalar } from '../field/field.js';
 import { isFraction } from '../field/rational.js';
 import type { ActivationName, Layer, ScalarNetwork } from '../network/types.js';

@@ -5,7 +5,7 @@
  * rationals), fitted to θ's dimension by `fitReparametrisation`.
  */
 import fc from 'fast-check';
-import type { Fraction } from 'mathjs';
+import type { Fraction } from 'fraction.js';
 import { rationalField as Q } from '../field/rational.js';
 import { affine, compose, elementwiseCubic, type Reparametrisation } from '../reparam/index.js';
 import { rational } from './scalars.js';

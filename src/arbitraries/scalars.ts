@@ -1,13 +1,6 @@
 /** Scalars: exact rationals, dyadic floats, and positive scales spanning many orders of magnitude. */
 import fc from 'fast-check';
-import { Fraction } from 'mathjs';
-
-// Counterexamples print a Fraction as "p/q" (fraction.js's own toString writes 1/3 as "0.(3)").
-Object.defineProperty(Fraction.prototype, fc.toStringMethod, {
-  value(this: Fraction) {
-    return JSON.stringify(this.toFraction());
-  },
-});
+import { Fraction } from 'fraction.js';
 
 /** p/q with |p| ≤ maxNumerator, 1 ≤ q ≤ maxDenominator; shrinks toward 0 and small denominators. */
 export function rational(maxNumerator = 12, maxDenominator = 12): fc.Arbitrary<Fraction> {

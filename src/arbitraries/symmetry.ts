@@ -5,7 +5,7 @@
  * fc.tuple(network, symmetry) shrinks both sides cleanly.
  */
 import fc from 'fast-check';
-import { Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
 import type { Scalar } from '../field/field.js';
 import { isFraction } from '../field/rational.js';
 import type { NetworkShape } from '../network/types.js';

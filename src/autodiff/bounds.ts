@@ -19,7 +19,7 @@
  * Valid only when every float pre-activation has the exact one's sign:
  * `sameActivationPattern` checks that each |ẑ| exceeds its own error bound.
  */
-import { float64Field } from '../field/float64.js';
+import { float64Field, FLOAT64_UNIT_ROUNDOFF } from '../field/float64.js';
 import { absoluteBound, forwardRelativeBound, gamma } from '../network/bounds.js';
 import { activate, preActivation } from '../network/forward.js';
 import { mapNetwork, type Dataset, type Network } from '../network/types.js';
@@ -104,7 +104,7 @@ export function hessianErrorBound(net: Network<number>, data: Dataset<number>, o
   const Habs = hessianFromPasses(F, absNet, absPasses, absDerivs);
   const Rerr = hessianFromPasses(F, absNet, absPasses, errDerivs);
   // The bound is itself computed in float64: cover its own rounding.
-  const own = 1 + gamma(m + 4, 2 ** -53);
+  const own = 1 + gamma(m + 4, FLOAT64_UNIT_ROUNDOFF);
   return Habs.map((row, i) => row.map((h, j) => (g * h + (1 + g) * Rerr[i]![j]!) * own));
 }
 
@@ -150,7 +150,7 @@ export function gradientErrorBound(net: Network<number>, data: Dataset<number> &
   const inputs = data.inputs.map((x) => x.map(Math.abs));
   const targets = data.targets.map((y) => y.map((v) => -Math.abs(v)));
   const g = lossGradient(F, dominating, { loss: 'mse', inputs, targets });
-  const own = 1 + gamma(m + 4, 2 ** -53);
+  const own = 1 + gamma(m + 4, FLOAT64_UNIT_ROUNDOFF);
   return g.map((v) => gamma(m, u) * v * own);
 }
 
@@ -174,7 +174,7 @@ const majorant = (v: number, a: number): Majorant => ({ v, a });
 const majorantField: Field<Majorant> = {
   name: 'float64',
   exact: false,
-  unitRoundoff: 2 ** -53,
+  unitRoundoff: FLOAT64_UNIT_ROUNDOFF,
   zero: majorant(0, 0),
   one: majorant(1, 1),
   fromScalar: (x) => {
@@ -241,6 +241,6 @@ export function smoothHessianErrorBound(net: Network<number>, data: Dataset<numb
   const A = hessianByProducts(majorantField, mapNetwork(net, leaf), { ...data, inputs: data.inputs.map((x) => x.map(leaf)), targets: data.loss === 'mse' ? data.targets.map((y) => y.map(leaf)) : data.targets } as Dataset<Majorant>);
   // ρ relative error on each converted leaf counts as that many more roundings of size u.
   const g = gamma(m, opts.u) + (m * rho) / (1 - m * rho);
-  const own = 1 + gamma(m + 4, 2 ** -53);
+  const own = 1 + gamma(m + 4, FLOAT64_UNIT_ROUNDOFF);
   return A.map((row) => row.map((x) => g * x.a * own));
 }

@@ -5,7 +5,8 @@ import { float64Field, rationalField as Q } from '../field/index.js';
 import { fitDataset, networkArbitrary, rawDatasetArbitrary, rational } from '../arbitraries/index.js';
 import { datasetIn, flatten, loss, networkIn, parameterCount, parseDataset, parseNetwork, shapeOf, unflatten, type Dataset, type Network } from '../network/index.js';
 import { polynomialDerivatives } from './interpolate.js';
-import { KinkError, lossGradient, lossHessian, samplePasses } from './derivatives.js';
+import { KinkError } from '../field/errors.js';
+import { lossGradient, lossHessian, samplePasses } from './derivatives.js';
 
 const f = (n: number, d = 1) => new Fraction(BigInt(n), BigInt(d));
 

@@ -22,23 +22,12 @@
  * undefined: a KinkError says where, never a silent number.
  */
 import type { Field } from '../field/field.js';
-import { InputError } from '../field/errors.js';
+import { InputError, KinkError } from '../field/errors.js';
 import { assertFieldSupports, activate, preActivation } from '../network/forward.js';
 import { checkCompatible } from '../network/json.js';
 import { dualField, type Dual } from '../field/dual.js';
 import { flatten, parameterCount, parameterOffsets, unflatten } from '../network/flat.js';
 import { mapDataset, mapNetwork, shapeOf, type ActivationName, type Dataset, type Network } from '../network/types.js';
-
-export class KinkError extends Error {
-  constructor(
-    readonly sample: number,
-    readonly layer: number,
-    readonly unit: number,
-  ) {
-    super(`derivative undefined here: sample ${sample}, layer ${layer} (0-based), unit ${unit} has pre-activation exactly 0 at a kink`);
-    this.name = 'KinkError';
-  }
-}
 
 /** Activations whose second derivative vanishes off the kinks. */
 export const PIECEWISE_LINEAR: readonly ActivationName[] = ['relu', 'leaky-relu', 'abs', 'linear'];

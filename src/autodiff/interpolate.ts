@@ -4,9 +4,9 @@
  * the kinks) is interpolated exactly at d + 1 points t = h·(i − ⌊d/2⌋), and
  * its first and second derivatives at 0 read off the coefficients.
  */
-import { Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
 import { rationalField as Q } from '../field/rational.js';
-import { solve } from '../curvature/exact.js';
+import { solve } from '../linalg/exact.js';
 
 export function polynomialDerivatives(f: (t: Fraction) => Fraction, degree: number, h: Fraction): { first: Fraction; second: Fraction } {
   const half = Math.floor(degree / 2);

@@ -1,17 +1,13 @@
 /** A small, strict argument parser: unknown flags and missing values are usage errors (exit 2). */
-import { InputError } from '../field/errors.js';
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { InputError, UsageError } from '../field/errors.js';
 
 export interface ParsedArgs {
   positional: string[];
   flags: Map<string, string | true>;
 }
 
-/** `booleanFlags` take no value; every other allowed flag takes exactly one. */
-export function parseArgs(argv: readonly string[], valueFlags: readonly string[], booleanFlags: readonly string[]): ParsedArgs {
+/** `booleanFlags` take no value; every other allowed flag takes exactly one, not empty. More than `maxPositional` plain arguments is a usage error. */
+export function parseArgs(argv: readonly string[], valueFlags: readonly string[], booleanFlags: readonly string[], maxPositional = 0): ParsedArgs {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
   for (let i = 0; i < argv.length; i++) {
@@ -28,11 +24,13 @@ export function parseArgs(argv: readonly string[], valueFlags: readonly string[]
     } else if (valueFlags.includes(name)) {
       const value = inline ?? argv[++i];
       if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
+      if (value === '') throw new UsageError(`--${name} needs a value, got ""`);
       flags.set(name, value);
     } else {
       throw new UsageError(`unknown option --${name} (expected one of ${[...valueFlags, ...booleanFlags].map((f) => `--${f}`).join(', ')})`);
     }
   }
+  if (positional.length > maxPositional) throw new UsageError(`unexpected argument "${positional[maxPositional]}"`);
   return { positional, flags };
 }
 

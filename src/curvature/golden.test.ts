@@ -6,7 +6,7 @@ import { FLOAT64_UNIT_ROUNDOFF, fractionToNumber, rationalField as Q } from '../
 import { datasetIn, networkIn } from '../network/index.js';
 import { goldenFixtures } from '../../fixtures/golden/load.js';
 import { lossHessian } from '../autodiff/derivatives.js';
-import { frobeniusSquared, trace } from './exact.js';
+import { frobeniusSquared, trace } from '../linalg/exact.js';
 import { frobeniusNorm, spectralNorm } from './spectral.js';
 
 const fixtures = goldenFixtures();

@@ -5,13 +5,13 @@
  * outputs, Hessian or gradient — and checks the claimed bound exactly, so a
  * certificate never relies on the transformation law it illustrates.
  */
-import { Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
 import { powerOfTwo as pow2, rationalField as Q } from '../field/rational.js';
 import { sameOutputs as sameFunction } from '../network/forward.js';
 import { shapeOf, type Dataset, type Network } from '../network/types.js';
 import { lossGradient, lossHessian, lossHessianDiagonal } from '../autodiff/derivatives.js';
 import { applySymmetry, symmetryMap, transformHessian } from '../symmetry/index.js';
-import { countEigenvaluesAbove, symmetricRank, trace } from './exact.js';
+import { countEigenvaluesAbove, symmetricRank } from '../linalg/exact.js';
 import { InputError } from '../field/errors.js';
 
 type Net = Network<Fraction>;
@@ -222,4 +222,3 @@ export function findFlatWitness(net: Net, H: Fraction[][], eta: Fraction): FlatW
   }
   return { alphas: [a, a.inverse()], traceAtAlpha: traceAt(a, A, B, C), A, B, C };
 }
-

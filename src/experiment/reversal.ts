@@ -6,7 +6,7 @@
  * that they change nothing the network computes: rational forward passes of
  * both networks on every sample, compared for equality.
  */
-import type { Fraction } from 'mathjs';
+import type { Fraction } from 'fraction.js';
 import { float64Field } from '../field/float64.js';
 import { exactFraction, powerOfTwo, rationalField as Q } from '../field/rational.js';
 import { flatten, parameterOffsets } from '../network/flat.js';

@@ -3,17 +3,15 @@
  * high-precision *rounded* field, for checking float64 results and for
  * transcendental activations at more than double precision.
  */
-import * as mathjs from 'mathjs';
+import { Decimal } from 'decimal.js';
 import type { Field } from './field.js';
 import { isFraction } from './rational.js';
 
-export type Big = mathjs.BigNumber;
-type BigConstructor = { new (x: string | number): Big; clone(config: object): BigConstructor };
-// mathjs's typings declare BigNumber as a type only; at run time it is decimal.js's constructor.
-const BigNumberClass = (mathjs as unknown as { BigNumber: BigConstructor }).BigNumber;
+/** decimal.js, which mathjs's BigNumber is, imported directly: loading all of mathjs takes most of a second. */
+export type Big = Decimal;
 
 export function makeBigNumberField(digits = 64): Field<Big> {
-  const Big = BigNumberClass.clone({ precision: digits });
+  const Big = Decimal.clone({ precision: digits });
   const make = (x: string | number) => new Big(x);
   return {
     name: 'bignumber',

@@ -3,7 +3,7 @@
  * networks. `exact` fields (rationals) never round; the others do, with unit
  * round-off `unitRoundoff` used by the error bounds elsewhere.
  */
-import { Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
 
 /** A scalar as it arrives from users or generators: a JS number or an exact rational. */
 export type Scalar = number | Fraction;

@@ -1,6 +1,6 @@
 /** IEEE double precision: fast, rounded, unit round-off 2^-53. */
 import type { Field } from './field.js';
-import { isFraction } from './rational.js';
+import { fractionToNumber, isFraction } from './rational.js';
 
 export const FLOAT64_UNIT_ROUNDOFF = 2 ** -53;
 export const FLOAT32_UNIT_ROUNDOFF = 2 ** -24;
@@ -11,7 +11,7 @@ export const float64Field: Field<number> = {
   unitRoundoff: FLOAT64_UNIT_ROUNDOFF,
   zero: 0,
   one: 1,
-  fromScalar: (x) => (isFraction(x) ? x.valueOf() : x),
+  fromScalar: (x) => (isFraction(x) ? fractionToNumber(x) : x), // correctly rounded: a decimal from a file gives the double its text does
   add: (a, b) => a + b,
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,

@@ -3,7 +3,7 @@
  * an interval containing every value the operation can take on its inputs'
  * intervals, with no rounding — so a bound computed here is a proof.
  */
-import { Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
 
 export interface Interval {
   lo: Fraction;

@@ -2,10 +2,12 @@
  * A small seeded generator (splitmix32 → mulberry-style), so every random
  * object in flatcheck is reproducible from one integer seed.
  */
+import { InputError } from './errors.js';
+
 export class Rng {
   private state: number;
   constructor(seed: number) {
-    if (!Number.isSafeInteger(seed)) throw new RangeError(`seed: expected an integer, got ${seed}`);
+    if (!Number.isSafeInteger(seed)) throw new InputError('seed', seed, 'an integer');
     this.state = seed >>> 0;
   }
   /** Uniform in [0, 1), 32 bits of randomness. */
@@ -29,3 +31,6 @@ export class Rng {
     return this.next() < 0.5 ? -1 : 1;
   }
 }
+
+/** The seed of the conformance battery, `flatcheck check` and `flatcheck prove` when none is given (the paper's arXiv date). */
+export const DEFAULT_SEED = 20170315;

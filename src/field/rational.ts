@@ -2,7 +2,7 @@
  * Exact rationals (mathjs's Fraction, bigint numerator and denominator): the
  * proof path. No rounding and no tolerance anywhere in this file.
  */
-import { Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
 import type { Field, Scalar } from './field.js';
 
 /** The exact rational value of a finite double, read from its bits (mathjs's own conversion rounds to a "simple" fraction). */
@@ -39,14 +39,29 @@ export function parseRational(text: string): Fraction | undefined {
     if (den === 0n) return undefined;
     return new Fraction(BigInt(p!), den);
   }
-  if (DECIMAL_STRING.test(s)) {
-    const negative = s.startsWith('-');
-    const unsigned = s.replace(/^[+-]/, '');
-    const [whole, frac] = unsigned.split('.') as [string, string];
-    const value = new Fraction(BigInt(whole + frac), 10n ** BigInt(frac.length));
-    return negative ? value.neg() : value;
-  }
+  if (DECIMAL_STRING.test(s)) return parseDecimal(s);
   return undefined;
+}
+
+/** A decimal number as written in JSON or on a command line: digits, an optional fraction, an optional exponent. */
+const DECIMAL_NUMBER = /^([+-]?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+/** Past this, 10^exponent is a megabyte-sized integer; every finite double's decimal is far inside it. */
+export const MAX_DECIMAL_EXPONENT = 10_000;
+
+/**
+ * The exact rational a decimal spells: "0.1" is 1/10, "-1.5e-3" is -3/2000
+ * (a double's reading of "0.1" is 3602879701896397/36028797018963968).
+ * Undefined for text that is not a decimal, or whose exponent passes
+ * ±MAX_DECIMAL_EXPONENT (callers name the field).
+ */
+export function parseDecimal(text: string): Fraction | undefined {
+  const m = DECIMAL_NUMBER.exec(text);
+  if (!m) return undefined;
+  const [, sign, whole, frac = '', exp = '0'] = m as unknown as [string, string, string, string | undefined, string | undefined];
+  const exponent = Number(exp) - frac.length;
+  if (!Number.isSafeInteger(Number(exp)) || Math.abs(exponent) > MAX_DECIMAL_EXPONENT) return undefined;
+  const digits = BigInt(whole + frac) * (sign === '-' ? -1n : 1n);
+  return exponent >= 0 ? new Fraction(digits * 10n ** BigInt(exponent), 1n) : new Fraction(digits, 10n ** BigInt(-exponent));
 }
 
 export function isFraction(x: unknown): x is Fraction {

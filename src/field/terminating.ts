@@ -8,7 +8,7 @@
  * comes back when its denominator is again 2^a·5^b. Same values, same Field
  * interface as the Fraction field: only the cost differs.
  */
-import { Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
 import type { Field, Scalar } from './field.js';
 import { exactFraction, formatFraction, fractionToNumber, isFraction } from './rational.js';
 

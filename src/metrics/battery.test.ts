@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { InputError } from '../field/errors.js';
 import { checkMetric, defineMetric, loadRegistry, type Metric } from './index.js';
 import type { Layer } from '../network/types.js';
 
@@ -80,11 +81,23 @@ describe('broken metrics are caught with small counterexamples, and failures get
 });
 
 describe('the worker thread of an isolated metric', () => {
+  const fixture = (name: string) => new URL(`../../fixtures/metrics/${name}`, import.meta.url).pathname;
+
   it('a worker that exits mid-evaluation fails that evaluation with the cause, without waiting for the time limit', async () => {
-    const module = new URL('../../fixtures/metrics/exits.mjs', import.meta.url).pathname;
-    const metric = ((await import(module)) as { default: Metric }).default;
-    const r = await checkMetric(metric, { runs: 2, families: ['permutation'], module, timeLimitMs: 600_000 });
+    const r = await checkMetric(fixture('exits.mjs'), { runs: 2, families: ['permutation'], timeLimitMs: 600_000 });
     expect(r.families.permutation).toMatchObject({ verdict: 'error', error: 'the worker exited (code 3)' });
+  }, 120_000);
+
+  it.each([
+    ['import-exits-0.mjs', 'it ended its thread with exit code 0 while being imported (process.exit?)'],
+    ['import-exits-1.mjs', 'it ended its thread with exit code 1 while being imported (process.exit?)'],
+    ['import-hangs.mjs', 'a module that loads within 3000 ms (the --time-limit); it was still being imported'],
+    ['import-awaits-forever.mjs', 'a module that loads within 3000 ms (the --time-limit); it was still being imported'],
+  ])('a module that misbehaves while it is imported (%s) is a load error naming MODULE, and this thread goes on', async (name, cause) => {
+    const error = await checkMetric(fixture(name), { runs: 2, timeLimitMs: 3000 }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).field).toBe('MODULE');
+    expect((error as InputError).message).toContain(cause);
   }, 120_000);
 });
 

@@ -4,23 +4,24 @@
  * symmetries, and shrinks it; for families where the metric is not
  * invariant, a one-parameter path of symmetries shows whether it is
  * unbounded. Tolerances come from the metric's own float noise, measured at
- * each case (see `tolerance`), never from a bare constant.
+ * each case (tolerance.ts), never from a bare constant.
  */
 import fc from 'fast-check';
-import { float64Field, FLOAT64_UNIT_ROUNDOFF as u } from '../field/float64.js';
-import { Rng } from '../field/random.js';
+import { float64Field } from '../field/float64.js';
+import { DEFAULT_SEED } from '../field/random.js';
 import { networkToJson, datasetToJson } from '../network/index.js';
-import { loss } from '../network/forward.js';
-import { flatten, parameterCount, unflatten } from '../network/flat.js';
-import { shapeOf, type Dataset, type Network, type ScalarNetwork } from '../network/types.js';
-import { applySymmetry, describeSymmetry, floatSymmetryPerturbation, type Symmetry } from '../symmetry/index.js';
+import { shapeOf, type ScalarNetwork } from '../network/types.js';
+import { describeSymmetry, type Symmetry } from '../symmetry/index.js';
 import { rawDatasetArbitrary, type RawDataset } from '../arbitraries/dataset.js';
 import { networkArbitrary } from '../arbitraries/network.js';
 import { fitSymmetry, rawSymmetryArbitrary, type RawSymmetry } from '../arbitraries/symmetry.js';
 import { symmetryCase } from '../arbitraries/cases.js';
-import { FAMILIES, metricContext, type Family, type Metric } from './contract.js';
-import { KinkError } from '../autodiff/derivatives.js';
+import { FAMILIES, type Family, type Metric } from './contract.js';
+import { InputError, KinkError } from '../field/errors.js';
 import { IsolatedMetric } from './isolated.js';
+import { DEFAULT_TIME_LIMIT_MS, inProcess, inWorker, MetricFailure, type Evaluate } from './evaluate.js';
+import { pairedEstimates, perturbationAllowance, roundingAllowance, SAMPLING_Z } from './tolerance.js';
+import { growthPath } from './growth.js';
 
 export type Verdict = 'invariant' | 'not-invariant' | 'unbounded' | 'error';
 
@@ -46,6 +47,7 @@ export interface FamilyReport {
 
 export interface BatteryReport {
   metric: string;
+  title?: string;
   families: Partial<Record<Family, FamilyReport>>;
   claims: { ok: boolean; failed: string[] };
 }
@@ -54,14 +56,9 @@ export interface BatteryOptions {
   families?: readonly Family[];
   runs?: number;
   seed?: number;
-  /** Per evaluation. In this thread only an asynchronous metric can be cut off; with `module`, any. */
+  /** Per evaluation, and for importing a metric module. In this thread only an asynchronous metric can be cut off; in a module's worker, any. */
   timeLimitMs?: number;
-  /**
-   * The file `metric` was loaded from: evaluate it there, in a worker
-   * thread, so that even a synchronous hang ends at the time limit.
-   */
-  module?: string;
-  /** Evaluates instead of `metric.evaluate` or `module` (a metric process, exec.ts); the caller closes it. */
+  /** Evaluates instead of the metric object or module (a metric process, exec.ts); the caller closes it. */
   evaluator?: Pick<IsolatedMetric, 'evaluate'>;
   /** Called as the search goes (a progress bar on a terminal). */
   onProgress?: (progress: Progress) => void;
@@ -74,106 +71,6 @@ export interface Progress {
   runs: number;
 }
 
-/** Per evaluation, unless BatteryOptions.timeLimitMs says otherwise. */
-export const DEFAULT_TIME_LIMIT_MS = 10_000;
-
-class MetricFailure extends Error {}
-
-interface Evaluation {
-  value: number;
-  /** Whether the metric drew from ctx.random: then its value is an estimate with sampling noise. */
-  usedRandom: boolean;
-}
-
-/** One evaluation of the metric under test, on a network, data and ctx.random seed. */
-export type Evaluate = (net: Network<number>, data: Dataset<number>, seed?: number) => Promise<Evaluation>;
-
-function checkedValue(value: unknown): number {
-  if (typeof value !== 'number' || Number.isNaN(value)) throw new MetricFailure(`returned ${String(value)}, not a number`);
-  return value;
-}
-
-/** In this thread: an asynchronous metric is timed out; a synchronous loop cannot be interrupted here. */
-export function inProcess(metric: Metric, timeLimitMs = DEFAULT_TIME_LIMIT_MS): Evaluate {
-  return async (net, data, seed = 1) => {
-    const ctx = await metricContext(net, data, seed);
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const value = await Promise.race([
-        Promise.resolve().then(() => metric.evaluate(ctx)),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new MetricFailure(`timed out after ${timeLimitMs} ms`)), timeLimitMs))),
-      ]);
-      return { value: checkedValue(value), usedRandom: ctx.usedRandom };
-    } catch (e) {
-      // A kink makes derivatives undefined: that case is discarded, not held against the metric.
-      if (e instanceof MetricFailure || e instanceof KinkError) throw e;
-      throw new MetricFailure(`threw: ${(e as Error)?.message ?? String(e)}`);
-    } finally {
-      clearTimeout(timer);
-      ctx.dispose();
-    }
-  };
-}
-
-/** In a worker thread (the metric's module file): any hang, synchronous or not, is cut off at the limit. */
-function inWorker(isolated: Pick<IsolatedMetric, 'evaluate'>, timeLimitMs: number): Evaluate {
-  return async (net, data, seed = 1) => {
-    const reply = await isolated.evaluate(net, data, seed, timeLimitMs).catch((e: Error) => {
-      throw new MetricFailure(e.message);
-    });
-    if (reply.kink) throw new KinkError(...reply.kink);
-    if (reply.error !== undefined) throw new MetricFailure(`threw: ${reply.error}`);
-    return { value: checkedValue(reply.value), usedRandom: reply.usedRandom ?? false };
-  };
-}
-
-/**
- * A random metric (one that draws from ctx.random) is an estimator: it is
- * compared on SAMPLING_SEEDS paired estimates, D_s = m_s(Sθ) − m_s(θ) with
- * the same seed s on both sides (pairing removes the noise the two share).
- * For Gaussian estimates mean(D)/(sd(D)/√8) is t-distributed with 7 degrees
- * of freedom, and P(|t₇| > 12) ≈ 6e-6.
- */
-const SAMPLING_SEEDS = 8;
-const SAMPLING_Z = 12;
-
-/**
- * The metric's own rounding, which a permutation exercises by reordering
- * sums and rotations: the backward-error allowance of dense symmetric
- * eigensolvers on P×P matrices, 10P²u‖H‖_F ≤ 10P^2.5·u·|||H|||₂, relative to
- * the size of what the metric is computed from — its values and the loss
- * L(θ), since a sharpness is a difference of losses and carries the loss's
- * rounding, not its own size's (sums over P terms, γ_P, are well inside it).
- */
-export function roundingAllowance(net: Network<number>, data: Dataset<number>, before: number, after: number): number {
-  return 10 * parameterCount(shapeOf(net)) ** 2.5 * u * (Math.abs(before) + Math.abs(after) + 2 * Math.abs(loss(float64Field, net, data)));
-}
-
-/**
- * Sθ is computed in floats, so each entry carries a relative error up to
- * ρ = floatSymmetryPerturbation (0 for a permutation, which is exact): the
- * metric's response to such an error is measured directly (every entry moved
- * by ±ρ relative, seeded signs), ×4 for both sides and both signs.
- */
-export async function perturbationAllowance(run: Evaluate, c: { net: Network<number>; data: Dataset<number>; sym: Symmetry }, before: number): Promise<number> {
-  if (c.sym.kind === 'permutation') return 0;
-  const rho = floatSymmetryPerturbation(c.sym, c.net.layers.length, u);
-  const rng = new Rng(7);
-  const perturbed = unflatten(c.net, flatten(c.net).map((t) => t * (1 + rho * rng.rademacher())));
-  return 4 * Math.abs((await run(perturbed, c.data)).value - before);
-}
-
-/** Paired estimates at θ and Sθ for seeds 1…SAMPLING_SEEDS (seed 1's already known): means and the standard error of their difference. */
-async function pairedEstimates(run: Evaluate, c: { net: Network<number>; transformed: Network<number>; data: Dataset<number> }, first: [number, number]) {
-  const pairs = [first];
-  for (let seed = 2; seed <= SAMPLING_SEEDS; seed++) pairs.push([(await run(c.net, c.data, seed)).value, (await run(c.transformed, c.data, seed)).value]);
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const differences = pairs.map(([b, a]) => a - b);
-  const d = mean(differences);
-  const sd = Math.sqrt(differences.reduce((acc, x) => acc + (x - d) ** 2, 0) / (SAMPLING_SEEDS - 1));
-  return { before: mean(pairs.map(([b]) => b)), after: mean(pairs.map(([, a]) => a)), standardError: sd / Math.sqrt(SAMPLING_SEEDS) };
-}
-
 type CaseValue = [ScalarNetwork, RawDataset, RawSymmetry];
 
 const caseArbitrary = (family: Family): fc.Arbitrary<CaseValue> =>
@@ -182,50 +79,6 @@ const caseArbitrary = (family: Family): fc.Arbitrary<CaseValue> =>
     rawDatasetArbitrary({ values: 'dyadic', minSamples: 2, maxSamples: 4 }),
     rawSymmetryArbitrary({ kinds: [family], scales: 'float', decades: 2 }),
   );
-
-/**
- * One-parameter paths t ↦ S_t through the family: layer-scale with
- * α_a = 2^t, α_b = 2^-t for every pair of layers a < b (t of both signs
- * covers b, a); neuron-scale with c_j = 2^t on each hidden unit j. A metric
- * is unbounded when, on some path, |m| reaches 1e6 × max(|m(θ)|, the case's
- * tolerance) somewhere on the grid |t| ≤ 40.
- */
-function paths(family: Family, net: Network<number>): ((t: number) => Symmetry)[] {
-  const K = net.layers.length;
-  const out: ((t: number) => Symmetry)[] = [];
-  if (family === 'layer-scale') {
-    for (let a = 0; a < K; a++) for (let b = a + 1; b < K; b++) out.push((t) => ({ kind: 'layer-scale', alphas: Array.from({ length: K }, (_, k) => (k === a ? 2 ** t : k === b ? 2 ** -t : 1)) }));
-  } else {
-    net.layers.slice(0, -1).forEach((layer, h) =>
-      layer.weights.forEach((_, j) => out.push((t) => ({ kind: 'neuron-scale', layer: h + 1, scales: layer.weights.map((__, i) => (i === j ? 2 ** t : 1)) }))),
-    );
-  }
-  return out;
-}
-
-const PATH_GRID = [-40, -32, -24, -16, -8, 0, 8, 16, 24, 32, 40];
-
-/** The path along which |m| grows most; a point where the metric fails (throws, NaN, a kink, a time-out) is left out. */
-async function growthPath(run: Evaluate, family: Family, net: Network<number>, data: Dataset<number>, scale: number) {
-  const along = async (path: (t: number) => Symmetry) => {
-    const values: { t: number; value: number }[] = [];
-    for (const t of PATH_GRID) {
-      try {
-        values.push({ t, value: (await run(applySymmetry(float64Field, net, path(t)), data)).value });
-      } catch (e) {
-        if (!(e instanceof MetricFailure || e instanceof KinkError)) throw e;
-      }
-    }
-    return values;
-  };
-  let best = { values: [] as { t: number; value: number }[], size: -1 };
-  for (const path of paths(family, net)) {
-    const values = await along(path);
-    const size = Math.max(-1, ...values.map((v) => Math.abs(v.value)));
-    if (size > best.size) best = { values, size };
-  }
-  return { values: best.values, unbounded: best.size >= 1e6 * scale && best.size > 0 };
-}
 
 const isIdentity = (sym: Symmetry) => sym.kind === 'permutation' && sym.perm.every((p, i) => p === i);
 
@@ -286,24 +139,47 @@ async function checkFamily(run: Evaluate, family: Family, runs: number, seed: nu
   return { verdict: unbounded ? 'unbounded' : 'not-invariant', runs: details.numRuns, seed, counterexample, path: values };
 }
 
-export async function checkMetric(metric: Metric, options: BatteryOptions = {}): Promise<BatteryReport> {
+/** A claim on a family the battery does not know would be skipped without a word: it is bad input instead. */
+function checkClaims(claims: Metric['claims']): void {
+  for (const kind of ['invariant', 'unbounded'] as const) {
+    const list: unknown = claims?.[kind];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) throw new InputError(`claims.${kind}`, list, `an array of families (${FAMILIES.join(', ')})`);
+    list.forEach((f: unknown, i) => {
+      if (!FAMILIES.includes(f as Family)) throw new InputError(`claims.${kind}[${i}]`, f, `one of ${FAMILIES.map((x) => `"${x}"`).join(', ')}`);
+    });
+  }
+}
+
+/**
+ * The battery on a metric: a Metric object is evaluated in this thread; a
+ * module path is imported and evaluated only in a worker thread, so that
+ * even a synchronous hang ends at the time limit, and a module that exits
+ * or hangs while it is imported is an InputError naming MODULE.
+ */
+export async function checkMetric(metric: Metric | string, options: BatteryOptions = {}): Promise<BatteryReport> {
   const families = options.families ?? FAMILIES;
-  const seed = options.seed ?? 20170315;
-  const report: BatteryReport = { metric: metric.id, families: {}, claims: { ok: true, failed: [] } };
+  const seed = options.seed ?? DEFAULT_SEED;
   const timeLimitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
-  const isolated = options.module === undefined || options.evaluator ? undefined : new IsolatedMetric(options.module);
-  const evaluator = options.evaluator ?? isolated;
-  const run = evaluator ? inWorker(evaluator, timeLimitMs) : inProcess(metric, timeLimitMs);
+  const isolated = typeof metric === 'string' ? new IsolatedMetric(metric, timeLimitMs) : undefined;
+  let report: BatteryReport;
+  let claims: Metric['claims'];
   try {
+    const description = isolated ? await isolated.describe() : (metric as Metric);
+    claims = description.claims;
+    checkClaims(claims);
+    report = { metric: description.id, ...(description.title ? { title: description.title } : {}), families: {}, claims: { ok: true, failed: [] } };
+    const evaluator = options.evaluator ?? isolated;
+    const run = evaluator ? inWorker(evaluator, timeLimitMs) : inProcess(metric as Metric, timeLimitMs);
     for (const family of families) report.families[family] = await checkFamily(run, family, options.runs ?? 30, seed, options.onProgress);
   } finally {
     await isolated?.close();
   }
-  for (const family of metric.claims?.invariant ?? []) {
+  for (const family of claims?.invariant ?? []) {
     const verdict = report.families[family]?.verdict;
     if (verdict !== undefined && verdict !== 'invariant') report.claims.failed.push(`invariant under ${family} (verdict: ${verdict})`);
   }
-  for (const family of metric.claims?.unbounded ?? []) {
+  for (const family of claims?.unbounded ?? []) {
     const verdict = report.families[family]?.verdict;
     if (verdict !== undefined && verdict !== 'unbounded') report.claims.failed.push(`unbounded under ${family} (verdict: ${verdict})`);
   }

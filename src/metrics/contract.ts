@@ -10,13 +10,15 @@ import { flatten, unflatten } from '../network/flat.js';
 import { datasetToJson, networkToJson } from '../network/json.js';
 import type { Dataset, Network } from '../network/types.js';
 import { PIECEWISE_LINEAR, lossGradient, lossHessian } from '../autodiff/derivatives.js';
-import { initTensorBackend, tf } from '../tensor/backend.js';
-import * as smooth from '../tensor/smooth.js';
-import { TensorProblem, withThetaTensor } from '../tensor/derivatives.js';
+import type { tf } from '../tensor/backend.js';
+import type { TensorProblem } from '../tensor/derivatives.js';
+import type * as Smooth from '../tensor/smooth.js';
 import type { LossOracle } from '../sharpness/maximiser.js';
+import { SYMMETRY_KINDS, type SymmetryKind } from '../symmetry/symmetry.js';
 
-export type Family = 'layer-scale' | 'neuron-scale' | 'permutation';
-export const FAMILIES: readonly Family[] = ['layer-scale', 'neuron-scale', 'permutation'];
+/** The symmetry families a metric is checked under: the kinds of symmetry. */
+export type Family = SymmetryKind;
+export const FAMILIES: readonly Family[] = SYMMETRY_KINDS;
 
 export interface MetricClaims {
   invariant?: Family[];
@@ -31,7 +33,7 @@ export interface TensorContext {
   /** L(θ) as a scalar tensor, differentiable in θ (twice: it uses `smooth`). */
   loss(theta: tf.Tensor1D): tf.Scalar;
   /** exp, tanh, sigmoid, softplus and logSumExp whose gradients can be differentiated again (tfjs's own lose terms). */
-  smooth: typeof smooth;
+  smooth: typeof Smooth;
 }
 
 export interface MetricContext {
@@ -70,6 +72,8 @@ export function defineMetric<M extends Metric>(metric: M): M {
  * Call `dispose()` when done (it owns tensors).
  */
 export async function metricContext(net: Network<number>, data: Dataset<number>, seed = 0): Promise<MetricContext & { dispose(): void; readonly usedRandom: boolean }> {
+  // TensorFlow.js is loaded here, not on import: `flatcheck check` and the battery's own thread never need it.
+  const [{ initTensorBackend, tf }, { TensorProblem, withThetaTensor }, smooth] = await Promise.all([import('../tensor/backend.js'), import('../tensor/derivatives.js'), import('../tensor/smooth.js')]);
   await initTensorBackend();
   const F = float64Field;
   const theta = flatten(net);

@@ -66,4 +66,3 @@ describe('Monte-Carlo perturbation estimates', () => {
     expect(meanLossIncrease(quadratic, [sigma, sigma, sigma], draws)).toBeLessThanOrEqual(0.1);
   });
 });
-

@@ -377,7 +377,7 @@ export class ExecMetric {
       // Whatever it was, the process's state is unknown now: the next evaluation gets a fresh one.
       this.process = undefined;
       await p.kill();
-      throw new Error(p.explain((e as Error).message));
+      throw new Error(p.explain((e as Error).message), { cause: e });
     }
   }
 

@@ -1,4 +1,6 @@
 export * from './contract.js';
 export * from './registry.js';
 export * from './battery.js';
-export { loadMetricModule } from './load.js';
+export { DEFAULT_TIME_LIMIT_MS, inProcess, type Evaluate } from './evaluate.js';
+export { perturbationAllowance, roundingAllowance } from './tolerance.js';
+export { checkMetricPath, loadMetricModule } from './load.js';

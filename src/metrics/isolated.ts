@@ -3,13 +3,17 @@
  * synchronous loop (which no timer in its own thread can interrupt) is cut
  * off: the worker is terminated at the time limit and a fresh one serves the
  * next evaluation. A worker that dies (process.exit, an uncaught error) or
- * cannot load the module fails the evaluation with that cause.
+ * cannot load the module fails the evaluation with that cause. The module is
+ * imported only here, never in the calling thread: a module that calls
+ * process.exit or hangs while it is imported is reported, not obeyed.
  */
 import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
+import { InputError } from '../field/errors.js';
 import { float64Field } from '../field/float64.js';
 import { datasetToJson, networkToJson } from '../network/json.js';
 import type { Dataset, Network } from '../network/types.js';
+import type { MetricClaims } from './contract.js';
 
 export interface IsolatedReply {
   value?: unknown;
@@ -18,7 +22,21 @@ export interface IsolatedReply {
   kink?: [sample: number, layer: number, unit: number];
 }
 
-/** Loading TypeScript and TensorFlow.js in a fresh thread takes seconds: start-up has its own limit. */
+/** What the battery needs of a metric besides evaluating it. */
+export interface MetricDescription {
+  id: string;
+  title?: string;
+  reference?: string;
+  claims?: MetricClaims;
+}
+
+/**
+ * From dist/ the worker is the compiled worker.js; from the sources (the repository's own tests) it is
+ * worker.ts, which worker-entry.mjs runs through tsx.
+ */
+const WORKER = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : './worker.js', import.meta.url);
+
+/** Loading TypeScript and TensorFlow.js in a fresh thread takes seconds: flatcheck's own start-up has its own limit. */
 const START_UP_MS = 60_000;
 
 /** Only our listeners: a bare removeAllListeners() would also drop the Worker's own 'newListener' bookkeeping, and replies stop arriving. */
@@ -27,37 +45,61 @@ const detach = (worker: Worker) => {
 };
 
 export class IsolatedMetric {
-  private worker: Promise<Worker> | undefined;
-  constructor(readonly module: string) {}
+  private worker: Promise<{ worker: Worker; description: MetricDescription }> | undefined;
+  /** `importLimitMs`: how long the user's module may take to be imported (after flatcheck's own start-up). */
+  constructor(
+    readonly module: string,
+    readonly importLimitMs: number,
+  ) {}
 
-  /** A worker that has loaded the module (it says `ready`), within START_UP_MS. */
-  private start(): Promise<Worker> {
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { module: resolve(this.module) } });
+  /** The module's id, title and claims, read in its worker. Rejects with an InputError naming MODULE when it does not load. */
+  async describe(): Promise<MetricDescription> {
+    return (await this.started()).description;
+  }
+
+  private started() {
+    const starting = (this.worker ??= this.start());
+    return starting.catch((e: Error) => {
+      this.worker = undefined;
+      throw e;
+    });
+  }
+
+  /** A worker that has loaded the module (it says `ready`): start-up within START_UP_MS, the import within importLimitMs. */
+  private start(): Promise<{ worker: Worker; description: MetricDescription }> {
+    // stdout: true keeps the module's console.log off our stdout (a --json report stays parseable); it goes to stderr.
+    const worker = new Worker(WORKER, { workerData: { module: resolve(this.module) }, stdout: true });
+    worker.stdout.pipe(process.stderr);
     return new Promise((ready, fail) => {
-      const timer = setTimeout(() => failWith(`did not load within ${START_UP_MS} ms`), START_UP_MS);
-      const failWith = (message: string) => {
+      let importing = false;
+      const failWith = (expected: string) => {
         clearTimeout(timer);
         detach(worker);
         void worker.terminate();
-        fail(new Error(message));
+        fail(new InputError('MODULE', this.module, expected));
       };
-      worker.once('message', () => {
-        clearTimeout(timer);
-        detach(worker);
-        ready(worker);
+      let timer = setTimeout(() => failWith(`a module that loads (flatcheck's worker did not start within ${START_UP_MS} ms)`), START_UP_MS);
+      worker.on('message', (m: { loading?: true; ready?: MetricDescription; loadError?: string }) => {
+        if (m.loading) {
+          importing = true;
+          clearTimeout(timer);
+          timer = setTimeout(() => failWith(`a module that loads within ${this.importLimitMs} ms (the --time-limit); it was still being imported`), this.importLimitMs);
+        } else if (m.loadError !== undefined) {
+          failWith(m.loadError);
+        } else if (m.ready) {
+          clearTimeout(timer);
+          detach(worker);
+          ready({ worker, description: m.ready });
+        }
       });
-      worker.once('error', (e: Error) => failWith(`the worker failed: ${e.message.split('\n')[0]}`));
-      worker.once('exit', (code: number) => failWith(`the worker exited (code ${code})`));
+      worker.once('error', (e: Error) => failWith(`a module that loads (${importing ? 'it threw while being imported' : "flatcheck's worker failed"}: ${e.message.split('\n')[0]})`));
+      worker.once('exit', (code: number) => failWith(`a module that loads (${importing ? `it ended its thread with exit code ${code} while being imported (process.exit?)` : `flatcheck's worker exited with code ${code}`})`));
     });
   }
 
   /** One evaluation; rejects with the cause when the worker fails, and with `timed out after … ms` at the limit. */
   async evaluate(net: Network<number>, data: Dataset<number>, seed: number, timeLimitMs: number): Promise<IsolatedReply> {
-    const starting = (this.worker ??= this.start());
-    const worker = await starting.catch((e: Error) => {
-      this.worker = undefined;
-      throw e;
-    });
+    const { worker } = await this.started();
     return new Promise((done, fail) => {
       const finish = () => {
         clearTimeout(timer);
@@ -83,7 +125,7 @@ export class IsolatedMetric {
   async close(): Promise<void> {
     const starting = this.worker;
     this.worker = undefined;
-    const worker = await starting?.catch(() => undefined);
-    await worker?.terminate();
+    const started = await starting?.catch(() => undefined);
+    await started?.worker.terminate();
   }
 }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { float64Field } from '../field/index.js';
+import { float64Field, FLOAT32_UNIT_ROUNDOFF } from '../field/index.js';
 import { datasetIn, networkIn, parseNetwork, randomDataset, randomNetwork } from '../network/index.js';
 import { applySymmetry, type Symmetry } from '../symmetry/index.js';
 import { loadRegistry, metricContext, type Family, type Metric } from './index.js';
@@ -52,7 +52,6 @@ describe('the metric registry', () => {
   });
 });
 
-
 describe('the metric context', () => {
   it('creates tensors only when ctx.tf is used, agrees with the float64 loss, and disposes them all', async () => {
     const { tf } = await import('../tensor/backend.js');
@@ -66,7 +65,7 @@ describe('the metric context', () => {
     // float32 against float64: the derived forward and loss bounds at u = 2^-24 (float64's own error is far below).
     const { forwardErrorBound, mseLossGapBound } = await import('../network/bounds.js');
     const { forward } = await import('../network/forward.js');
-    const u32 = 2 ** -24;
+    const u32 = FLOAT32_UNIT_ROUNDOFF;
     if (data.loss !== 'mse') throw new Error('unreachable');
     const gap = forwardErrorBound(net, data.inputs, { u: u32, weightPerturbation: u32, inputPerturbation: u32 });
     expect(Math.abs(value - ctx.loss())).toBeLessThanOrEqual(2 * mseLossGapBound(forward(F, net, data.inputs), data.targets, gap, u32));

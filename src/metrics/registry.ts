@@ -1,6 +1,7 @@
 /**
  * The metric registry: every file in src/metrics/reference/ default-exports
- * one metric. Adding a metric is adding a file; nothing else changes.
+ * one metric. Adding a metric is adding a file; nothing else changes. From
+ * dist/ the directory holds the compiled .js files (and their .d.ts, skipped).
  */
 import { readdirSync } from 'node:fs';
 import { InputError } from '../field/errors.js';
@@ -13,7 +14,7 @@ export function isMetric(x: unknown): x is Metric {
 }
 
 export async function loadRegistry(): Promise<Metric[]> {
-  const files = readdirSync(DIRECTORY).filter((f) => /\.(ts|js|mjs)$/.test(f) && !f.endsWith('.test.ts')).sort();
+  const files = readdirSync(DIRECTORY).filter((f) => /\.(ts|js|mjs)$/.test(f) && !/\.(test|d)\.ts$/.test(f)).sort();
   const metrics: Metric[] = [];
   for (const file of files) {
     const module = (await import(new URL(file, DIRECTORY).href)) as { default?: unknown };

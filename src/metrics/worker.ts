@@ -1,17 +1,24 @@
 /**
  * Evaluates a metric module's default export on request from isolated.ts.
- * It says { ready: true } once the module has loaded. Messages in:
- * { network, dataset, seed } (flatcheck JSON); out:
+ * It says { loading: true } once flatcheck's own modules have loaded, then
+ * imports the user's module: { ready: { id, title, reference, claims } }, or
+ * { loadError: expected } (as in InputError('MODULE', path, expected)).
+ * Messages in: { network, dataset, seed } (flatcheck JSON); out:
  * { value, usedRandom }, { error } or { kink: [sample, layer, unit] }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { float64Field } from '../field/float64.js';
 import { datasetIn, networkIn, parseDataset, parseNetwork } from '../network/index.js';
-import { KinkError } from '../autodiff/derivatives.js';
-import { metricContext } from './contract.js';
+import { InputError, KinkError } from '../field/errors.js';
+import { metricContext, type Metric } from './contract.js';
 import { loadMetricModule } from './load.js';
 
-const metric = await loadMetricModule(workerData.module as string);
+parentPort!.postMessage({ loading: true });
+const metric: Metric = await loadMetricModule(workerData.module as string).catch((e: unknown) => {
+  parentPort!.postMessage({ loadError: e instanceof InputError ? e.expected : `a module that loads (${e instanceof Error ? e.message : String(e)})` });
+  parentPort!.on('message', () => {}); // wait to be terminated: an exit now could overtake the message
+  return new Promise<never>(() => {});
+});
 parentPort!.on('message', async (message: { network: unknown; dataset: unknown; seed: number }) => {
   let ctx: Awaited<ReturnType<typeof metricContext>> | undefined;
   try {
@@ -24,4 +31,5 @@ parentPort!.on('message', async (message: { network: unknown; dataset: unknown; 
     ctx?.dispose();
   }
 });
-parentPort!.postMessage({ ready: true });
+const { id, title, reference, claims } = metric;
+parentPort!.postMessage({ ready: JSON.parse(JSON.stringify({ id, title, reference, claims })) });

@@ -17,6 +17,7 @@
  * bound serves θ and Sθ. The generators keep values away from subnormals,
  * where no relative bound holds.
  */
+import { FLOAT64_UNIT_ROUNDOFF } from '../field/float64.js';
 import type { Network } from './types.js';
 
 export function gamma(m: number, u: number): number {
@@ -64,7 +65,7 @@ export function forwardRelativeBound(net: Network<number>, opts: BoundOptions): 
     fanIn = layer.weights.length;
   }
   // B_K is itself computed in float64: cover its rounding so the bound is an upper bound.
-  return r * (1 + r) * (1 + gamma(boundOps, 2 ** -53));
+  return r * (1 + r) * (1 + gamma(boundOps, FLOAT64_UNIT_ROUNDOFF));
 }
 
 /** Per-output bound on |f̂(x) − f(x)| for each input row. */
@@ -93,5 +94,5 @@ export function mseLossGapBound(outputs: readonly (readonly number[])[], targets
     }),
   );
   const rounding = 2 * gamma(m + 3, u) * magnitude;
-  return ((change + rounding) / m) * (1 + gamma(4 * m, 2 ** -53));
+  return ((change + rounding) / m) * (1 + gamma(4 * m, FLOAT64_UNIT_ROUNDOFF));
 }

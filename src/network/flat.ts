@@ -2,6 +2,7 @@
  * The flat parameter vector θ: layer by layer, W_k row-major, then b_k
  * (ARCHITECTURE.md). Every Jacobian, certificate and export uses this order.
  */
+import { InputError } from '../field/errors.js';
 import type { Network, NetworkShape } from './types.js';
 
 export function parameterCount(shape: NetworkShape): number {
@@ -57,7 +58,7 @@ export function unflatten<T>(template: Network<T>, theta: readonly T[]): Network
     return layer;
   });
   if (at !== theta.length) {
-    throw new RangeError(`theta: expected ${at} parameters for this network, got ${theta.length}`);
+    throw new InputError('theta', theta, `${at} parameters for this network (it has ${theta.length})`);
   }
   return { inputSize: template.inputSize, layers };
 }

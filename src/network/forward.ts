@@ -1,11 +1,12 @@
 /** Batched forward pass and losses over any Field. */
 import type { Field } from '../field/field.js';
+import { InputError } from '../field/errors.js';
 import type { ActivationName, Dataset, Layer, Network } from './types.js';
 import { TRANSCENDENTAL_ACTIVATIONS } from './types.js';
 
 function transcendentalOf<T>(F: Field<T>, what: string) {
   if (!F.transcendental) {
-    throw new RangeError(`${what} needs exp/log/tanh, which the exact ${F.name} field does not have: use float64 or bignumber`);
+    throw new InputError('field', F.name, `a field with exp and log (${what} needs exp/log/tanh: use float64 or bignumber)`);
   }
   return F.transcendental;
 }

@@ -1,11 +1,14 @@
 /**
  * flatcheck.network/v1 and flatcheck.dataset/v1: parsing with validation at
  * the boundary (every error names the field and the value) and writing with
- * exact rationals kept as "p/q" strings.
+ * exact rationals kept as "p/q" strings. A number read from JSON text means
+ * the decimal it spells (`0.1` is 1/10); a JS number passed in an object
+ * means its double, exactly.
  */
 import type { Field, Scalar } from '../field/field.js';
 import { InputError } from '../field/errors.js';
-import { isFraction, parseRational } from '../field/rational.js';
+import { isFraction, MAX_DECIMAL_EXPONENT, parseDecimal, parseRational } from '../field/rational.js';
+import { isJsonNumber, parseJsonText } from './json-text.js';
 import type { Dataset, Layer, Network, ScalarDataset, ScalarNetwork } from './types.js';
 import { ACTIVATIONS, LOSSES, type ActivationName, type LossName } from './types.js';
 
@@ -15,7 +18,7 @@ export const DATASET_FORMAT = 'flatcheck.dataset/v1';
 type Json = unknown;
 
 function isRecord(x: Json): x is Record<string, Json> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !isJsonNumber(x);
 }
 
 function expectRecord(x: Json, field: string): Record<string, Json> {
@@ -39,9 +42,13 @@ function expectArray(x: Json, field: string, length?: number): Json[] {
   return x;
 }
 
+/** A JS number, or the double of a number read from JSON text. */
+const numberOf = (x: Json): number | undefined => (typeof x === 'number' ? x : isJsonNumber(x) ? x.value : undefined);
+
 function expectPositiveInteger(x: Json, field: string): number {
-  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 1) throw new InputError(field, x, 'a positive integer');
-  return x;
+  const n = numberOf(x);
+  if (n === undefined || !Number.isSafeInteger(n) || n < 1) throw new InputError(field, x, 'a positive integer');
+  return n;
 }
 
 /** A JSON number (finite) or an exact rational string "p/q". */
@@ -49,6 +56,10 @@ export function parseScalar(x: Json, field: string): Scalar {
   if (typeof x === 'number') {
     if (!Number.isFinite(x)) throw new InputError(field, x, 'a finite number');
     return x;
+  }
+  if (isJsonNumber(x)) {
+    if (!Number.isFinite(x.value)) throw new InputError(field, x, 'a finite number');
+    return parseDecimal(x.sourceText) ?? fail(new InputError(field, x, `a number with a decimal exponent within ±${MAX_DECIMAL_EXPONENT}`));
   }
   if (isFraction(x)) return x;
   if (typeof x === 'string') {
@@ -77,15 +88,11 @@ function parseMatrix(x: Json, field: string, rows: number | undefined, cols: num
   });
 }
 
-function parseJsonText(text: string, what: string): Json {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new InputError(what, text.length > 40 ? `${text.slice(0, 37)}...` : text, `valid JSON (${(e as Error).message})`);
-  }
-}
+const fail = (e: Error): never => {
+  throw e;
+};
 
-/** Validates a network object (already parsed JSON, or a JSON string). */
+/** Validates a network: JSON text (numbers mean their decimals), or an object (JS numbers mean their doubles). */
 export function parseNetwork(input: Json): ScalarNetwork {
   const root = expectRecord(typeof input === 'string' ? parseJsonText(input, 'network') : input, 'network');
   expectKeys(root, 'network', ['format', 'inputSize', 'layers']);
@@ -115,7 +122,7 @@ export function parseNetwork(input: Json): ScalarNetwork {
   return { inputSize, layers };
 }
 
-/** Validates a dataset object (already parsed JSON, or a JSON string). */
+/** Validates a dataset: JSON text (numbers mean their decimals), or an object (JS numbers mean their doubles). */
 export function parseDataset(input: Json): ScalarDataset {
   const root = expectRecord(typeof input === 'string' ? parseJsonText(input, 'dataset') : input, 'dataset');
   expectKeys(root, 'dataset', ['format', 'loss', 'inputs', 'targets']);
@@ -129,8 +136,9 @@ export function parseDataset(input: Json): ScalarDataset {
     return { loss: 'mse', inputs, targets: parseMatrix(root.targets, 'targets', samples, undefined) };
   }
   const labels = expectArray(root.targets, 'targets', samples).map((v, i) => {
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new InputError(`targets[${i}]`, v, 'a class label (a non-negative integer)');
-    return v;
+    const n = numberOf(v);
+    if (n === undefined || !Number.isSafeInteger(n) || n < 0) throw new InputError(`targets[${i}]`, v, 'a class label (a non-negative integer)');
+    return n;
   });
   return { loss: 'cross-entropy', inputs, targets: labels };
 }

@@ -1,5 +1,5 @@
 /** Rectifier networks over any Field, in the flatcheck.network/v1 shape. */
-import type { Scalar } from '../field/field.js';
+import type { Field, Scalar } from '../field/field.js';
 
 export type ActivationName = 'relu' | 'leaky-relu' | 'abs' | 'linear' | 'tanh' | 'softplus';
 export const ACTIVATIONS: readonly ActivationName[] = ['relu', 'leaky-relu', 'abs', 'linear', 'tanh', 'softplus'];
@@ -75,4 +75,13 @@ export function mapDataset<A, B>(data: Dataset<A>, f: (a: A) => B): Dataset<B> {
   return data.loss === 'mse'
     ? { loss: 'mse', inputs, targets: data.targets.map((row) => row.map(f)) }
     : { loss: 'cross-entropy', inputs, targets: [...data.targets] };
+}
+
+/** The network's numbers in field F (exact in the rational field: a float becomes the rational it denotes). */
+export function networkIn<T>(F: Field<T>, net: ScalarNetwork): Network<T> {
+  return mapNetwork(net, (x) => F.fromScalar(x));
+}
+
+export function datasetIn<T>(F: Field<T>, data: ScalarDataset): Dataset<T> {
+  return mapDataset(data, (x) => F.fromScalar(x));
 }

@@ -9,7 +9,7 @@
  * Exact when every ‖v_i‖ is rational (rows along Pythagorean directions);
  * callers pass the norms, which are checked exactly.
  */
-import type { Fraction } from 'mathjs';
+import type { Fraction } from 'fraction.js';
 import { InputError } from '../field/errors.js';
 import { rationalField as Q } from '../field/rational.js';
 import { parameterOffsets, parameterCount } from '../network/flat.js';

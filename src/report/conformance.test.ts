@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadRegistry } from '../metrics/index.js';
 // Negative control: ‖θ‖², which claims (wrongly) to be invariant under layer-scale.
 import brokenMetric from '../../fixtures/metrics/weight-decay.js';
-import { renderSvg } from './charts.js';
+import { renderSvg } from '../output/charts.js';
 import { conformanceMatrix, matrixMarkdown, matrixSpec } from './conformance.js';
 
 describe('the conformance matrix', () => {

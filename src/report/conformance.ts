@@ -5,7 +5,8 @@
  * or failed, as Markdown, as JSON and as a heat map.
  */
 import { checkMetric, FAMILIES, type BatteryReport, type Counterexample, type Family, type Metric, type Verdict } from '../metrics/index.js';
-import type { VegaLiteSpec } from './charts.js';
+import type { VegaLiteSpec } from '../output/charts.js';
+import { escapeCell as escape } from '../output/markdown.js';
 
 export interface MatrixCell {
   family: Family;
@@ -71,8 +72,6 @@ export async function conformanceMatrix(metrics: readonly Metric[], opts: Matrix
   }
   return { families: FAMILIES, runs: opts.runs, seed: opts.seed, rows, claimsFailed: rows.reduce((n, r) => n + r.claims.failed.length, 0) };
 }
-
-const escape = (s: string) => s.replace(/\|/g, '\\|');
 
 function cellText(c: MatrixCell): string {
   const claim = c.claim ? (c.claimFailed ? ` ❌ claimed ${c.claim}` : ' ✅') : '';

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { FLOAT64_UNIT_ROUNDOFF as u, float64Field as F } from '../field/float64.js';
+import { DEFAULT_SEED } from '../field/random.js';
 import { flatten, loss, unflatten } from '../network/index.js';
 import { lossGradient } from '../autodiff/derivatives.js';
 import { figure5 } from '../reparam/index.js';
-import { renderSvg } from './charts.js';
+import { renderSvg } from '../output/charts.js';
 import { alphaGrid, curvatureFigure, curvatureSpec, figure5Figure, figure5Spec, figureMinimum, sharpnessFigure, sharpnessSpec, type CurvatureFigure } from './figures.js';
 
-const m = figureMinimum(20170315);
+const m = figureMinimum(DEFAULT_SEED);
 const count = (svg: string, role: string) => [...svg.matchAll(new RegExp(`aria-roledescription="${role}"`, 'g'))].length;
 const norm = (v: readonly number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 

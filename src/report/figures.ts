@@ -19,7 +19,7 @@ import { block, denseHvp, denseTrace, dot, powerIteration, spectralNorm } from '
 import { applySymmetry } from '../symmetry/index.js';
 import { float64Oracle, maximiseSharpness } from '../sharpness/index.js';
 import { figure5, hessianInEta } from '../reparam/index.js';
-import type { VegaLiteSpec } from './charts.js';
+import type { VegaLiteSpec } from '../output/charts.js';
 
 /** The figures' network: the paper's setting — one hidden ReLU layer, no biases, a linear output. */
 export const FIGURE_NETWORK: NetworkSpec = { inputSize: 3, hidden: [4], outputSize: 2, activation: 'relu', bias: false };

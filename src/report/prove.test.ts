@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRegistry } from '../metrics/index.js';
-import { exitCode, prove, type ProveOptions, type VitestJson } from './prove.js';
+import { exitCode, prove, type ProveOptions } from './prove.js';
+import type { VitestJson } from './summary.js';
+import { THEOREM_IDS } from './covers.js';
+import { theoremMarkdown, theoremSections } from './sections.js';
+import type { ProofSummary } from './summary.js';
 import { THEOREMS } from './theorems.js';
 import brokenMetric from '../../fixtures/metrics/weight-decay.js';
 
@@ -21,8 +25,10 @@ function suite(failing: boolean): ProveOptions['runSuite'] {
     testResults: [{
       name,
       assertionResults: [
-        { ancestorTitles: ['Theorem 2: stand-in'], title: 'passes', status: 'passed', duration: 1, failureMessages: [], meta: { fastCheck: { runs: 400, skips: 3, properties: 1, counterexamples: 0 } } },
-        ...(failing ? [{ ancestorTitles: ['Theorem 2: stand-in'], title: 'fails', status: 'failed' as const, duration: 1, failureMessages: ['Property failed after 1 tests'] }] : []),
+        { ancestorTitles: ['Theorem 2: stand-in'], title: 'passes', status: 'passed', duration: 1, failureMessages: [], meta: { fastCheck: { runs: 400, skips: 3, properties: 1, counterexamples: 0 }, covers: ['theorem-2'] } },
+        ...(failing ? [{ ancestorTitles: ['Theorem 2: stand-in'], title: 'fails', status: 'failed' as const, duration: 1, failureMessages: ['Property failed after 1 tests'], meta: { covers: ['theorem-2' as const] } }] : []),
+        // Not tagged: in the appendix, in no theorem's section.
+        { ancestorTitles: ['Theorem 2: an untagged check'], title: 'passes', status: 'passed', duration: 1, failureMessages: [] },
       ],
     }],
   });
@@ -50,11 +56,13 @@ describe('prove', () => {
       expect(md).toContain(`](figures/${f}.svg)`);
       expect(readFileSync(join(opts.outDir, `figures/${f}.svg`), 'utf8').startsWith('<svg')).toBe(true);
     }
-    // The theorem table meets the suite: Theorem 2 has its check, its case count and a certified witness.
+    // The theorem table meets the suite through the checks' `covers` tags: Theorem 2 has its two tagged checks, its case count and a certified witness.
     const t2 = report.theorems.find((t) => t.id === 'theorem-2')!;
     expect(t2).toMatchObject({ passed: 1, failed: 1, cases: 400, ok: false });
     expect(t2.witness!.certified).toBe(true);
     expect(md).toContain('| `properties/flat-volume.prop.ts` › Theorem 2: stand-in › passes | 400 (+3 discarded) | ✅ passed |');
+    expect(t2.checks.map((c) => c.statement)).not.toContain('Theorem 2: an untagged check');
+    expect(report.theorems.find((t) => t.id === 'theorem-1')).toMatchObject({ checks: [], ok: false });
     // Extra sections: in the contents, the body, summary.json and figures/.
     expect(md).toContain('[Stand-in experiment](#stand-in-experiment)');
     expect(readFileSync(join(opts.outDir, 'figures/extra.svg'), 'utf8')).toBe('<svg/>');
@@ -101,5 +109,28 @@ describe('prove', () => {
     await expect(prove({ ...opts, runSuite: async () => { throw new Error('the property suite did not report'); } })).rejects.toThrow('did not report');
     expect(readFileSync(join(opts.outDir, 'index.md'), 'utf8')).toBe(before);
     expect(existsSync(join(opts.outDir, 'figures/curvature.svg'))).toBe(true);
+  });
+});
+
+describe('theorem coverage', () => {
+  const summary = (covers?: ProofSummary['files'][number]['claims'][number]['checks'][number]['covers']): ProofSummary => ({
+    format: 'flatcheck.report/v1', seed: 5, runScale: 1, passed: 1, failed: 0,
+    files: [{ file: 'properties/conformance.prop.ts', source: '', claims: [{ statement: 'Theorem 2: its title says so', checks: [{ title: 'passes', status: 'passed', durationMs: 1, ...(covers ? { covers } : {}) }] }] }],
+  });
+  const table = THEOREMS.filter((t) => t.id === 'section-5-table');
+
+  it('a check belongs to the theorems its covers tag names, whatever its title', () => {
+    expect(theoremSections(summary(['section-5-table']), table)[0]).toMatchObject({ passed: 1, ok: true });
+    expect(theoremSections(summary(['theorem-2']), table)[0]).toMatchObject({ checks: [], ok: false });
+  });
+
+  it('a theorem that no check covers fails, and its section says so', () => {
+    const [section] = theoremSections(summary(), table);
+    expect(section).toMatchObject({ checks: [], passed: 0, ok: false });
+    expect(theoremMarkdown(section!, 1)).toContain('**No property check covers this result');
+  });
+
+  it('the table has one entry per theorem id', () => {
+    expect(THEOREMS.map((t) => t.id)).toEqual([...THEOREM_IDS]);
   });
 });

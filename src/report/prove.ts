@@ -1,25 +1,28 @@
 /**
  * The main job: run the theorem suite (properties/) at report-grade run
  * counts with one recorded seed, then — in process — the theorem sections
- * with their exactly re-checked sample witnesses (theorems.ts), the
+ * with their exactly re-checked sample witnesses (theorems.ts, sections.ts), the
  * conformance matrix of every registered metric (conformance.ts) and the
  * figures (figures.ts), and write a readable proof report. The report
  * directory is replaced whole or not at all.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { loadRegistry, type Metric } from '../metrics/index.js';
-import { renderSvg } from './charts.js';
+import { writeDirectoryAtomic } from '../output/atomic.js';
+import { renderSvg } from '../output/charts.js';
+import { anchor, escapeCell } from '../output/markdown.js';
 import { conformanceMatrix, matrixMarkdown, matrixSpec, type ConformanceMatrix } from './conformance.js';
 import {
   curvatureFigure, curvatureSpec, figure5Figure, figure5Spec, figureMinimum, sharpnessFigure, sharpnessSpec,
   type CurvatureFigure, type Figure5, type SharpnessFigure,
 } from './figures.js';
-import { casesText, theoremMarkdown, theoremSections, THEOREMS, type TheoremEntry, type TheoremSection } from './theorems.js';
-import type { CaseCount } from './case-counts.js';
+import { casesText, theoremMarkdown, theoremSections, type TheoremSection } from './sections.js';
+import { THEOREMS, type TheoremEntry } from './theorems.js';
+import { summarise, type ProofSummary, type VitestJson } from './summary.js';
 
 /**
  * An optional section appended to the report (e.g. an experiment): its
@@ -57,33 +60,6 @@ export interface ProveOptions {
   extraSections?: (() => Promise<ExtraSection>)[];
 }
 
-interface VitestAssertion {
-  ancestorTitles: string[];
-  title: string;
-  status: 'passed' | 'failed' | 'skipped' | 'pending' | 'todo';
-  duration: number | null;
-  failureMessages: string[];
-  meta?: { fastCheck?: CaseCount };
-}
-export interface VitestJson {
-  numPassedTests: number;
-  numFailedTests: number;
-  testResults: { name: string; status?: string; assertionResults: VitestAssertion[] }[];
-}
-
-export interface ProofSummary {
-  format: 'flatcheck.report/v1';
-  seed: number;
-  runScale: number;
-  passed: number;
-  failed: number;
-  files: {
-    file: string;
-    source: string;
-    claims: { statement: string; checks: { title: string; status: string; durationMs: number; cases?: CaseCount; failure?: string }[] }[];
-  }[];
-}
-
 export interface FigureData {
   curvature: CurvatureFigure;
   sharpness: SharpnessFigure;
@@ -98,17 +74,6 @@ export interface ProofReport extends ProofSummary {
   conformance: ConformanceMatrix;
   figures: { files: Record<keyof FigureData | 'conformance', string>; data: FigureData };
   extra: unknown[];
-}
-
-/** The opening comment of a property file: its source (paper, section, theorem). */
-function sourceComment(path: string): string {
-  const lines = readFileSync(path, 'utf8').split('\n');
-  const comment: string[] = [];
-  for (const line of lines) {
-    if (!line.startsWith('//')) break;
-    comment.push(line.replace(/^\/\/ ?/, ''));
-  }
-  return comment.join(' ').replace(/^Source: /, '');
 }
 
 /** `vitest run properties` in a subprocess (its own worker threads), reporting JSON to `jsonPath`. */
@@ -133,30 +98,6 @@ export function runVitest(opts: ProveOptions, jsonPath: string, signal?: AbortSi
   });
 }
 
-export function summarise(json: VitestJson, opts: Pick<ProveOptions, 'scale' | 'seed' | 'root'>): ProofSummary {
-  const files = json.testResults
-    .map((file) => {
-      const claims = new Map<string, ProofSummary['files'][number]['claims'][number]>();
-      for (const a of file.assertionResults) {
-        const statement = a.ancestorTitles.join(' › ') || '(top level)';
-        if (!claims.has(statement)) claims.set(statement, { statement, checks: [] });
-        claims.get(statement)!.checks.push({
-          title: a.title,
-          status: a.status,
-          durationMs: Math.round(a.duration ?? 0),
-          ...(a.meta?.fastCheck ? { cases: a.meta.fastCheck } : {}),
-          ...(a.failureMessages.length ? { failure: a.failureMessages.join('\n').split('\n').slice(0, 12).join('\n') } : {}),
-        });
-      }
-      return { file: relative(opts.root, file.name), source: sourceComment(file.name), claims: [...claims.values()] };
-    })
-    .sort((a, b) => a.file.localeCompare(b.file));
-  // A property file that fails to load has no assertions to fail: count it as a failure (as .ci/summary.mjs does).
-  const unloaded = json.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
-  return { format: 'flatcheck.report/v1', seed: opts.seed, runScale: opts.scale, passed: json.numPassedTests, failed: json.numFailedTests + unloaded, files };
-}
-
-const anchor = (title: string) => title.toLowerCase().replace(/[^\p{L}\p{N} -]/gu, '').trim().replace(/ /g, '-');
 const FIGURE_FILES = { curvature: 'figures/curvature.svg', sharpness: 'figures/sharpness.svg', figure5: 'figures/figure5.svg', conformance: 'figures/conformance.svg' } as const;
 
 /** The appendix: every property file, statement and check, with its case count. */
@@ -168,7 +109,7 @@ function checksMarkdown(s: ProofSummary): string[] {
       out.push(`#### ${c.statement}`, '', '| check | cases | result | time |', '|---|---|---|---|');
       for (const k of c.checks) {
         const cases = casesText(k.cases);
-        out.push(`| ${k.title.replace(/\|/g, '\\|')} | ${cases} | ${k.status === 'passed' ? '✅ passed' : `❌ ${k.status}`} | ${(k.durationMs / 1000).toFixed(2)} s |`);
+        out.push(`| ${escapeCell(k.title)} | ${cases} | ${k.status === 'passed' ? '✅ passed' : `❌ ${k.status}`} | ${(k.durationMs / 1000).toFixed(2)} s |`);
       }
       for (const k of c.checks.filter((k) => k.failure)) out.push('', `<details><summary>${k.title}: failure</summary>`, '', '```', k.failure!, '```', '</details>');
       out.push('');
@@ -245,29 +186,6 @@ export function renderMarkdown(r: ProofReport, extra: readonly ExtraSection[] = 
 
 const THEOREM_HAS_WITNESS = (t: TheoremSection) => t.witness !== undefined || t.witnessError !== undefined;
 
-/** Replaces `dir` with the files given, whole or not at all. */
-export function writeDirectoryAtomic(dir: string, files: Record<string, string>): void {
-  const target = resolve(dir);
-  mkdirSync(dirname(target), { recursive: true });
-  const staging = `${target}.${process.pid}.staging`;
-  const previous = `${target}.${process.pid}.previous`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging);
-  try {
-    for (const [name, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(staging, name)), { recursive: true });
-      writeFileSync(join(staging, name), text);
-    }
-    if (existsSync(target)) renameSync(target, previous);
-    renameSync(staging, target);
-    rmSync(previous, { recursive: true, force: true });
-  } catch (e) {
-    rmSync(staging, { recursive: true, force: true });
-    if (existsSync(previous) && !existsSync(target)) renameSync(previous, target);
-    throw e;
-  }
-}
-
 /** 0 when the report holds (every check, witness and claim), 1 otherwise: the CLI's exit code. */
 export function exitCode(report: Pick<ProofReport, 'ok'>): number {
   return report.ok ? 0 : 1;
@@ -314,7 +232,7 @@ export async function prove(opts: ProveOptions): Promise<ProofReport> {
     };
     for (const [name, svg] of Object.entries(svgs)) files[FIGURE_FILES[name as keyof typeof svgs]] = svg;
     for (const e of extra) for (const f of e.figures) files[`figures/${f.name}`] = f.svg;
-    writeDirectoryAtomic(opts.outDir, files);
+    writeDirectoryAtomic(opts.outDir, files, 'outDir');
     log(`wrote ${join(opts.outDir, 'index.md')}: ${summary.passed} passed, ${summary.failed} failed; witnesses ${theorems.every((t) => t.ok) ? 'certified' : 'NOT all certified'}; claims ${conformance.claimsFailed === 0 ? 'hold' : `${conformance.claimsFailed} failed`}`);
     return report;
   } finally {

@@ -3,13 +3,13 @@
  * rationals — its feasibility (‖z‖₂² ≤ ε², or |y_i| ≤ ε(|(A⁺θ)_i| + 1)) and
  * its loss increase — so a reported lower bound is a proven one.
  */
-import type { Fraction } from 'mathjs';
+import type { Fraction } from 'fraction.js';
 import { rationalField as Q, toFraction } from '../field/rational.js';
 import type { Scalar } from '../field/field.js';
 import { loss } from '../network/forward.js';
 import { flatten, unflatten } from '../network/flat.js';
 import type { Dataset, Network } from '../network/types.js';
-import { solve } from '../curvature/exact.js';
+import { solve } from '../linalg/exact.js';
 
 export type ExactRegion =
   | { kind: 'ball'; epsilon: Scalar }

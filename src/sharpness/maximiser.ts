@@ -10,7 +10,7 @@
  * exact checker (check.ts) can re-evaluate in rationals.
  */
 import { Rng } from '../field/random.js';
-import { solve } from '../curvature/exact.js';
+import { solve } from '../linalg/exact.js';
 import { dot } from '../curvature/spectral.js';
 import { float64Field } from '../field/float64.js';
 
@@ -48,7 +48,6 @@ export interface MaximiserOptions {
    */
   startDirections?: number[][];
 }
-
 
 /** A seeded n × p Gaussian matrix (columns scaled by 1/√n), the random subspace of Keskar et al. */
 export function randomSubspace(n: number, p: number, seed: number): number[][] {

@@ -8,7 +8,7 @@
  * (m = ‖θ1‖∞ > r) makes B, T_α B, T_α² B, … pairwise disjoint, each of
  * volume v. Either way C has volume ≥ any V: the certificate says how.
  */
-import { Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
 import { rationalField as Q } from '../field/rational.js';
 import * as I from '../field/interval.js';
 import type { Interval } from '../field/interval.js';

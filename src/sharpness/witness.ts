@@ -11,7 +11,7 @@
  * α‖θ1‖₂ ≤ ε, the point (0, θ2/α) — the constant-zero predictor — is in the
  * ball around T_α θ.
  */
-import { Fraction } from 'mathjs';
+import { Fraction } from 'fraction.js';
 import { powerOfTwo, rationalField as Q } from '../field/rational.js';
 import type { Scalar } from '../field/field.js';
 import { forward, layerActivations, sameOutputs } from '../network/forward.js';

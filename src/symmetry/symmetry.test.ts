@@ -71,7 +71,7 @@ describe('invalid symmetries are rejected with the field and the value', () => {
 
 describe('the Jacobian laws in monomial form agree with the dense S⁻ᵀ (·) S⁻¹', () => {
   it('for a composed symmetry on the example network', async () => {
-    const { matMul, transpose } = await import('../curvature/exact.js');
+    const { matMul, transpose } = await import('../linalg/exact.js');
     const { transformGradient, transformHessian } = await import('./index.js');
     const sym: Symmetry = { kind: 'compose', steps: [{ kind: 'permutation', layer: 1, perm: [1, 0] }, { kind: 'layer-scale', alphas: [f(3n), f(1n, 3n)] }, { kind: 'neuron-scale', layer: 1, scales: [f(5n), f(2n, 7n)] }] };
     const map = symmetryMap(Q, shape, sym);

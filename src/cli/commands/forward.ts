@@ -1,11 +1,11 @@
 /** `flatcheck forward`: outputs and loss of a network on a dataset, in any engine. */
 import type { Field } from '../../field/field.js';
-import { float64Field, rationalField } from '../../field/index.js';
+import { float64Field } from '../../field/float64.js';
+import { rationalField } from '../../field/rational.js';
 import { datasetIn, forward, loss, networkIn, scalarToJson, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
-import { initTensorBackend, tensorForward } from '../../tensor/index.js';
 import { choice, optionalFlag, parseArgs } from '../args.js';
-import { readNetworkAndData } from '../io.js';
-import type { CommandResult } from '../main.js';
+import { assertExactlyEvaluable, assertFinite, readNetworkAndData } from '../io.js';
+import type { CommandResult } from '../command.js';
 
 export const FORWARD_FIELDS = ['rational', 'float64', 'tfjs'] as const;
 export const FORWARD_USAGE = 'flatcheck forward --net NET.json --data DATA.json [--field rational|float64|tfjs] [--json]';
@@ -20,13 +20,17 @@ export async function forwardCommand(argv: string[]): Promise<CommandResult> {
   const args = parseArgs(argv, ['net', 'data', 'field'], ['json']);
   const { net, data } = readNetworkAndData(args);
   const field = choice(optionalFlag(args, 'field') ?? 'rational', FORWARD_FIELDS, 'field');
+  if (field === 'rational') assertExactlyEvaluable(net, data, '--field', field, 'use --field float64 or tfjs');
   let result: { outputs: (number | string)[][]; loss: number | string; backend?: string };
   if (field === 'tfjs') {
+    const { initTensorBackend, tensorForward } = await import('../../tensor/index.js'); // TensorFlow.js only for this field
     const backend = await initTensorBackend();
     result = { ...tensorForward(networkIn(float64Field, net), datasetIn(float64Field, data)), backend };
   } else {
     result = field === 'rational' ? inField(rationalField, net, data) : inField(float64Field, net, data);
   }
+  // JSON has no Infinity (JSON.stringify would print null): a float past its range is reported, not written.
+  if (field !== 'rational') assertFinite([...(result.outputs.flat() as number[]), result.loss as number], '--field', field, 'an output or the loss');
   if (args.flags.has('json')) return { stdout: JSON.stringify(result) };
   const lines = result.outputs.map((row, i) => `sample ${i}: ${row.join('  ')}`);
   lines.push(`loss (${data.loss}, ${field}${result.backend ? `/${result.backend}` : ''}): ${result.loss}`);

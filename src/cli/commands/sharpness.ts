@@ -4,18 +4,19 @@
  * backed by its argmax; for piecewise-linear mse problems the argmax is
  * re-checked exactly in rationals and the proven value reported too.
  */
-import { InputError } from '../../field/errors.js';
+import { InputError, UsageError } from '../../field/errors.js';
 import { float64Field, fractionToNumber, rationalField as Q, toFraction } from '../../field/index.js';
-import { datasetIn, flatten, networkIn, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
+import { datasetIn, flatten, loss, networkIn, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
 import { PIECEWISE_LINEAR, samplePasses } from '../../autodiff/derivatives.js';
 import { applySymmetry } from '../../symmetry/index.js';
 import { initTensorBackend, TensorProblem } from '../../tensor/index.js';
 import {
   certifySharpnessWitness, checkSharpnessClaim, findSharpnessWitness, float64Oracle, maximiseSharpness, randomSubspace, tensorOracle, type SharpnessRegion,
 } from '../../sharpness/index.js';
-import { optionalFlag, parseArgs, parseInteger, UsageError, type ParsedArgs } from '../args.js';
-import { readNetworkAndData, writeNetworkFile } from '../io.js';
-import type { CommandResult } from '../main.js';
+import { optionalFlag, parseArgs, parseInteger, type ParsedArgs } from '../args.js';
+import { assertFinite, assertNoKinkAsWritten, readNetworkAndData, writeNetworkFile } from '../io.js';
+import { assertWritable } from '../../output/atomic.js';
+import type { CommandResult } from '../command.js';
 import { positiveScalar } from './transform.js';
 
 const exactable = (net: ScalarNetwork, data: ScalarDataset) => data.loss === 'mse' && net.layers.every((l) => PIECEWISE_LINEAR.includes(l.activation));
@@ -35,7 +36,9 @@ export async function sharpnessCommand(args: ParsedArgs, metric: 'ball-sharpness
     if (p !== undefined && (p < 1 || p > theta.length)) throw new InputError('--subspace', p, `a dimension between 1 and ${theta.length} (the parameter count)`);
     region = { kind: 'box', epsilon, ...(p !== undefined ? { subspace: randomSubspace(theta.length, p, seed) } : {}) };
   }
-  samplePasses(float64Field, net, data.inputs); // a kink makes the gradient undefined: say so in every engine
+  assertNoKinkAsWritten(raw, rawData); // a kink makes the gradient undefined: say so in every engine, on the numbers as written
+  samplePasses(float64Field, net, data.inputs); // and where the doubles land on one
+  assertFinite([loss(float64Field, net, data)], '--engine', engine === 'rational' ? 'float64' : engine, 'the loss at θ'); // L(θ + δ) − L(θ) would be ∞ − ∞
   const problem = engine === 'tfjs' ? (await initTensorBackend(), new TensorProblem(net, data)) : undefined;
   let result;
   try {
@@ -43,6 +46,7 @@ export async function sharpnessCommand(args: ParsedArgs, metric: 'ball-sharpness
   } finally {
     problem?.dispose();
   }
+  assertFinite([result.value, ...result.z], '--engine', engine === 'rational' ? 'float64' : engine, 'the sharpness or its argmax');
   const exactRegion = region.kind === 'ball' ? { kind: 'ball' as const, epsilon: epsilonScalar } : { kind: 'box' as const, epsilon: epsilonScalar, ...(region.subspace ? { subspace: region.subspace } : {}) };
   const checked = exactable(raw, rawData) ? checkSharpnessClaim(networkIn(Q, raw), datasetIn(Q, rawData), exactRegion, result.y ?? result.z) : undefined;
   const out = {
@@ -61,14 +65,14 @@ export async function sharpnessCommand(args: ParsedArgs, metric: 'ball-sharpness
   return { stdout: `${metric} (ε = ${epsilon}): ≥ ${result.value}${checked ? `, proven exactly: ≥ ${fractionToNumber(checked.value)} (${checked.feasible ? 'feasible' : 'INFEASIBLE'})` : ''} — a lower bound backed by its argmax (--json prints it)` };
 }
 
-export const SHARPNESS_WITNESS_USAGE = 'flatcheck witness sharpness --net NET.json --data DATA.json --epsilon E --bound M [--box] [--out OUT.json] [--json]';
-
 export async function sharpnessWitnessCommand(argv: string[]): Promise<CommandResult> {
   const args = parseArgs(argv, ['net', 'data', 'epsilon', 'bound', 'out'], ['json', 'box']);
   const { net: raw, data: rawData } = readNetworkAndData(args);
   if (!exactable(raw, rawData)) throw new InputError('--net', 'non-piecewise-linear or cross-entropy', 'a piecewise-linear network on an mse dataset (certificates are exact)');
   const epsilon = positiveScalar(args, 'epsilon');
   const M = toFraction(positiveScalar(args, 'bound'));
+  const outPath = optionalFlag(args, 'out');
+  if (outPath !== undefined) assertWritable(outPath, '--out', 'file');
   const net = networkIn(Q, raw);
   const data = datasetIn(Q, rawData) as Parameters<typeof findSharpnessWitness>[1];
   const w = findSharpnessWitness(net, data, epsilon, M);
@@ -78,7 +82,6 @@ export async function sharpnessWitnessCommand(argv: string[]): Promise<CommandRe
   }
   const cert = certifySharpnessWitness(net, data, epsilon, M, w);
   const claim = args.flags.has('box') ? cert.box : cert.ball;
-  const outPath = optionalFlag(args, 'out');
   if (cert.holds && outPath) writeNetworkFile(outPath, applySymmetry(Q, net, { kind: 'layer-scale', alphas: w.alphas }));
   const result = {
     alphas: w.alphas.map((a) => a.toFraction()),

@@ -1,12 +1,14 @@
 /** `flatcheck transform`: apply a symmetry to a network file, exactly, writing the result whole or not at all. */
 import type { Scalar } from '../../field/field.js';
-import { InputError } from '../../field/errors.js';
-import { parseRational, rationalField, toFraction } from '../../field/index.js';
-import { networkIn, parseNetwork } from '../../network/index.js';
+import { InputError, UsageError } from '../../field/errors.js';
+import { parseDecimal, parseRational, rationalField, toFraction } from '../../field/index.js';
+import { HOMOGENEOUS_ACTIVATIONS, networkIn, type Network } from '../../network/index.js';
 import { applySymmetry, describeSymmetry, SYMMETRY_KINDS, type Symmetry } from '../../symmetry/index.js';
-import { choice, parseArgs, parseInteger, requireFlag, UsageError, type ParsedArgs } from '../args.js';
-import { readJsonFile, writeNetworkFile } from '../io.js';
-import type { CommandResult } from '../main.js';
+import { choice, parseArgs, parseInteger, requireFlag, type ParsedArgs } from '../args.js';
+import { readNetworkFile, writeNetworkFile } from '../io.js';
+import { assertWritable } from '../../output/atomic.js';
+import type { Fraction } from 'fraction.js';
+import type { CommandResult } from '../command.js';
 
 export const TRANSFORM_USAGE = [
   'flatcheck transform --net IN.json --symmetry layer-scale --alphas 2,1/2 --out OUT.json [--json]',
@@ -14,15 +16,13 @@ export const TRANSFORM_USAGE = [
   'flatcheck transform --net IN.json --symmetry permutation --layer K --perm 2,0,1 --out OUT.json',
 ].join('\n       ');
 
-/** "2,1/2,0.25,1e-3": rationals and decimals exactly; exponent notation as a float. */
+/** "2,1/2,0.25,1e-3": each the exact rational it spells (1e-3 is 1/1000). Hex, binary, Infinity and blanks are not numbers here. */
 export function parseScalarList(text: string, flag: string): Scalar[] {
   return text.split(',').map((raw, i) => {
     const part = raw.trim(); // "2, 1/2" on a command line means the same as "2,1/2"
-    const exact = parseRational(part);
-    if (exact) return exact;
-    const float = Number(part);
-    if (part.trim() !== '' && Number.isFinite(float)) return float;
-    throw new InputError(`${flag}[${i}]`, part, 'a number or an exact rational like 1/2');
+    const exact = parseRational(part) ?? parseDecimal(part);
+    if (exact && (part.includes('/') || Number.isFinite(Number(part)))) return exact; // a decimal like 1e400 is not finite here either, as in a file
+    throw new InputError(`${flag}[${i}]`, part, 'a decimal number or an exact rational like 1/2');
   });
 }
 
@@ -57,12 +57,39 @@ export async function transformCommand(argv: string[]): Promise<CommandResult> {
   const args = parseArgs(argv, ['net', 'symmetry', 'alphas', 'layer', 'scales', 'perm', 'out'], ['json']);
   const inPath = requireFlag(args, 'net');
   const out = requireFlag(args, 'out');
-  const net = networkIn(rationalField, parseNetwork(readJsonFile(inPath, '--net')));
+  assertWritable(out, '--out', 'file');
+  const net = networkIn(rationalField, readNetworkFile(inPath));
   const symmetry = symmetryFromArgs(args);
   const transformed = withFlagNames(() => applySymmetry(rationalField, net, symmetry));
+  assertSymmetryOf(net, symmetry);
   writeNetworkFile(out, transformed);
   const description = describeSymmetry(symmetry);
   return { stdout: args.flags.has('json') ? JSON.stringify({ out, symmetry: description }) : `wrote ${out}: ${description} of ${inPath}` };
+}
+
+/**
+ * Layer- and neuron-scalings are symmetries only through positively
+ * homogeneous activations, φ(c·z) = c·φ(z) for c > 0 (relu, leaky-relu,
+ * abs, linear); a permutation is a symmetry of every network. Refuses a
+ * scaling that reaches a tanh or softplus unit: the result would compute
+ * another function.
+ */
+function assertSymmetryOf(net: Network<Fraction>, symmetry: Symmetry): void {
+  const refuse = (k: number, c: Fraction) => {
+    const activation = net.layers[k]!.activation;
+    throw new InputError('--symmetry', symmetry.kind, `a symmetry of this network, but it scales the pre-activation of layers[${k}] by ${c.toFraction()}, and its activation "${activation}" is not positively homogeneous (only ${HOMOGENEOUS_ACTIVATIONS.join(', ')} are)`);
+  };
+  if (symmetry.kind === 'layer-scale') {
+    let c = rationalField.one; // the factor on layer k's pre-activation: α_1 ⋯ α_k
+    net.layers.forEach((layer, k) => {
+      c = c.mul(toFraction(symmetry.alphas[k]!));
+      if (!c.equals(rationalField.one) && !HOMOGENEOUS_ACTIVATIONS.includes(layer.activation)) refuse(k, c);
+    });
+  } else if (symmetry.kind === 'neuron-scale') {
+    const k = symmetry.layer - 1;
+    const scaled = symmetry.scales.map(toFraction).find((c) => !c.equals(rationalField.one));
+    if (scaled && !HOMOGENEOUS_ACTIVATIONS.includes(net.layers[k]!.activation)) refuse(k, scaled);
+  }
 }
 
 /** Errors name the CLI flag (--alphas[0]) rather than the API field (symmetry.alphas[0]). */

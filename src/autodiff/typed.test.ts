@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { FLOAT64_UNIT_ROUNDOFF as u64, float64Field } from '../field/index.js';
+import { fitDataset, networkArbitrary, rawDatasetArbitrary, runs } from '../arbitraries/index.js';
+import { datasetIn, loss, networkIn, shapeOf } from '../network/index.js';
+import { gradientErrorBound, hessianErrorBound, sameActivationPattern } from './bounds.js';
+import { lossGradient, lossHessian } from './derivatives.js';
+import { Float64Problem } from './typed.js';
+
+describe('the typed-array float64 engine (backprop and the R-operator) agrees with the field code', () => {
+  it('loss, gradient and Hessian for every activation and both losses, within both engines\' float64 bounds', () => {
+    const kinds = new Set<string>();
+    fc.assert(
+      fc.property(
+        networkArbitrary({ activations: ['relu', 'leaky-relu', 'abs', 'linear', 'tanh', 'softplus'], weights: 'dyadic', maxHidden: 3, maxWidth: 5, maxInput: 3, minOutput: 2, maxOutput: 3 }),
+        rawDatasetArbitrary({ values: 'dyadic', maxSamples: 4 }),
+        fc.constantFrom('mse' as const, 'cross-entropy' as const),
+        (raw, rawData, lossName) => {
+          const net = networkIn(float64Field, raw);
+          const data = datasetIn(float64Field, fitDataset(rawData, shapeOf(raw), lossName));
+          // Kinks: both engines must take the same side of every relu, so stay clear of them.
+          fc.pre(sameActivationPattern(net, data.inputs, { u: 4 * u64 }));
+          kinds.add(`${raw.layers[0]!.activation} ${lossName}`);
+          const problem = new Float64Problem(net, data);
+          expect(problem.loss()).toBeCloseTo(loss(float64Field, net, data), 12);
+          const b = hessianErrorBound(net, data, { u: u64 });
+          const H = lossHessian(float64Field, net, data);
+          problem.hessian().forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - H[i]![j]!)).toBeLessThanOrEqual(2 * b[i]![j]!)));
+          if (data.loss === 'mse') {
+            const g = lossGradient(float64Field, net, data);
+            const gb = gradientErrorBound(net, data, u64);
+            problem.gradient().forEach((v, i) => expect(Math.abs(v - g[i]!)).toBeLessThanOrEqual(2 * gb[i]!));
+          }
+        },
+      ),
+      runs(100),
+    );
+    expect(kinds.size).toBe(12);
+  });
+
+  it('refuses a kink and a wrong-sized vector', () => {
+    const net = networkIn(float64Field, { inputSize: 1, layers: [{ weights: [[1]], bias: [0], activation: 'relu' }, { weights: [[1]], activation: 'linear' }] });
+    const data = datasetIn(float64Field, { loss: 'mse', inputs: [[0]], targets: [[1]] });
+    const problem = new Float64Problem(net, data);
+    expect(() => problem.gradient()).toThrow('unit 0 has pre-activation exactly 0');
+    expect(() => problem.hvp([1])).toThrow('expected a vector of 3 entries, got 1');
+  });
+});

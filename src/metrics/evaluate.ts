@@ -1,0 +1,59 @@
+/** Evaluating the metric under test: in this thread or in a worker thread, with a time limit, its value checked. */
+import { metricContext, type Metric } from './contract.js';
+import { KinkError } from '../field/errors.js';
+import type { IsolatedMetric } from './isolated.js';
+import type { Dataset, Network } from '../network/types.js';
+
+/** Per evaluation, unless BatteryOptions.timeLimitMs says otherwise. */
+export const DEFAULT_TIME_LIMIT_MS = 10_000;
+
+/** The metric under test misbehaved (threw, returned a non-number, timed out): an error verdict, not a counterexample. */
+export class MetricFailure extends Error {}
+
+export interface Evaluation {
+  value: number;
+  /** Whether the metric drew from ctx.random: then its value is an estimate with sampling noise. */
+  usedRandom: boolean;
+}
+
+/** One evaluation of the metric under test, on a network, data and ctx.random seed. */
+export type Evaluate = (net: Network<number>, data: Dataset<number>, seed?: number) => Promise<Evaluation>;
+
+function checkedValue(value: unknown): number {
+  if (typeof value !== 'number' || Number.isNaN(value)) throw new MetricFailure(`returned ${String(value)}, not a number`);
+  return value;
+}
+
+/** In this thread: an asynchronous metric is timed out; a synchronous loop cannot be interrupted here. */
+export function inProcess(metric: Metric, timeLimitMs = DEFAULT_TIME_LIMIT_MS): Evaluate {
+  return async (net, data, seed = 1) => {
+    const ctx = await metricContext(net, data, seed);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const value = await Promise.race([
+        Promise.resolve().then(() => metric.evaluate(ctx)),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new MetricFailure(`timed out after ${timeLimitMs} ms`)), timeLimitMs))),
+      ]);
+      return { value: checkedValue(value), usedRandom: ctx.usedRandom };
+    } catch (e) {
+      // A kink makes derivatives undefined: that case is discarded, not held against the metric.
+      if (e instanceof MetricFailure || e instanceof KinkError) throw e;
+      throw new MetricFailure(`threw: ${(e as Error)?.message ?? String(e)}`);
+    } finally {
+      clearTimeout(timer);
+      ctx.dispose();
+    }
+  };
+}
+
+/** In a worker thread (the metric's module file): any hang, synchronous or not, is cut off at the limit. */
+export function inWorker(isolated: Pick<IsolatedMetric, 'evaluate'>, timeLimitMs: number): Evaluate {
+  return async (net, data, seed = 1) => {
+    const reply = await isolated.evaluate(net, data, seed, timeLimitMs).catch((e: Error) => {
+      throw new MetricFailure(e.message);
+    });
+    if (reply.kink) throw new KinkError(...reply.kink);
+    if (reply.error !== undefined) throw new MetricFailure(`threw: ${reply.error}`);
+    return { value: checkedValue(reply.value), usedRandom: reply.usedRandom ?? false };
+  };
+}

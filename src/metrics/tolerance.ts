@@ -1,0 +1,55 @@
+/** The tolerance of an invariance check, from the metric's own float noise: rounding, the float symmetry's perturbation, sampling. */
+import { float64Field, FLOAT64_UNIT_ROUNDOFF as u } from '../field/float64.js';
+import { Rng } from '../field/random.js';
+import { loss } from '../network/forward.js';
+import { flatten, parameterCount, unflatten } from '../network/flat.js';
+import { shapeOf, type Dataset, type Network } from '../network/types.js';
+import { floatSymmetryPerturbation, type Symmetry } from '../symmetry/index.js';
+import type { Evaluate } from './evaluate.js';
+
+/**
+ * A random metric (one that draws from ctx.random) is an estimator: it is
+ * compared on SAMPLING_SEEDS paired estimates, D_s = m_s(Sθ) − m_s(θ) with
+ * the same seed s on both sides (pairing removes the noise the two share).
+ * For Gaussian estimates mean(D)/(sd(D)/√8) is t-distributed with 7 degrees
+ * of freedom, and P(|t₇| > 12) ≈ 6e-6.
+ */
+const SAMPLING_SEEDS = 8;
+export const SAMPLING_Z = 12;
+
+/**
+ * The metric's own rounding, which a permutation exercises by reordering
+ * sums and rotations: the backward-error allowance of dense symmetric
+ * eigensolvers on P×P matrices, 10P²u‖H‖_F ≤ 10P^2.5·u·|||H|||₂, relative to
+ * the size of what the metric is computed from — its values and the loss
+ * L(θ), since a sharpness is a difference of losses and carries the loss's
+ * rounding, not its own size's (sums over P terms, γ_P, are well inside it).
+ */
+export function roundingAllowance(net: Network<number>, data: Dataset<number>, before: number, after: number): number {
+  return 10 * parameterCount(shapeOf(net)) ** 2.5 * u * (Math.abs(before) + Math.abs(after) + 2 * Math.abs(loss(float64Field, net, data)));
+}
+
+/**
+ * Sθ is computed in floats, so each entry carries a relative error up to
+ * ρ = floatSymmetryPerturbation (0 for a permutation, which is exact): the
+ * metric's response to such an error is measured directly (every entry moved
+ * by ±ρ relative, seeded signs), ×4 for both sides and both signs.
+ */
+export async function perturbationAllowance(run: Evaluate, c: { net: Network<number>; data: Dataset<number>; sym: Symmetry }, before: number): Promise<number> {
+  if (c.sym.kind === 'permutation') return 0;
+  const rho = floatSymmetryPerturbation(c.sym, c.net.layers.length, u);
+  const rng = new Rng(7);
+  const perturbed = unflatten(c.net, flatten(c.net).map((t) => t * (1 + rho * rng.rademacher())));
+  return 4 * Math.abs((await run(perturbed, c.data)).value - before);
+}
+
+/** Paired estimates at θ and Sθ for seeds 1…SAMPLING_SEEDS (seed 1's already known): means and the standard error of their difference. */
+export async function pairedEstimates(run: Evaluate, c: { net: Network<number>; transformed: Network<number>; data: Dataset<number> }, first: [number, number]) {
+  const pairs = [first];
+  for (let seed = 2; seed <= SAMPLING_SEEDS; seed++) pairs.push([(await run(c.net, c.data, seed)).value, (await run(c.transformed, c.data, seed)).value]);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const differences = pairs.map(([b, a]) => a - b);
+  const d = mean(differences);
+  const sd = Math.sqrt(differences.reduce((acc, x) => acc + (x - d) ** 2, 0) / (SAMPLING_SEEDS - 1));
+  return { before: mean(pairs.map(([b]) => b)), after: mean(pairs.map(([, a]) => a)), standardError: sd / Math.sqrt(SAMPLING_SEEDS) };
+}

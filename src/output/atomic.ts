@@ -1,0 +1,124 @@
+/**
+ * Output files and directories written whole or not at all: staged beside
+ * the target (`NAME.PID.tmp`, `NAME.PID.staging`), then renamed into place.
+ * A run killed mid-write (SIGKILL runs no clean-up) leaves its staging
+ * sibling behind; the next write to the same target clears it, and puts
+ * back a directory it had moved aside. A target that cannot be written —
+ * a directory where a file goes, a path under a file, an empty path — is
+ * bad input naming the option.
+ */
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { InputError } from '../field/errors.js';
+
+type Kind = 'file' | 'directory';
+
+/** Throws a named InputError unless `path` can become a file (or a directory) of that name: check it before a long computation. */
+export function assertWritable(path: string, flag: string, kind: Kind): void {
+  if (path === '') throw new InputError(flag, path, `a ${kind} path`);
+  const target = resolve(path);
+  const existing = statOrUndefined(target);
+  if (existing && existing.isDirectory() !== (kind === 'directory')) throw new InputError(flag, path, `a ${kind} path (it is ${existing.isDirectory() ? 'a directory' : 'a file'})`);
+  // The nearest existing ancestor must be a directory: mkdir -p cannot go through a file.
+  for (let dir = dirname(target); ; dir = dirname(dir)) {
+    const s = statOrUndefined(dir);
+    if (s) {
+      if (!s.isDirectory()) throw new InputError(flag, path, `a ${kind} path in a directory (${dir} is a file)`);
+      return;
+    }
+    if (dirname(dir) === dir) return;
+  }
+}
+
+/** Writes `text` to `path` whole or not at all; `flag` names the option the path came from in errors. */
+export function writeFileAtomic(path: string, text: string, flag: string): void {
+  assertWritable(path, flag, 'file');
+  const target = resolve(path);
+  named(flag, path, () => mkdirSync(dirname(target), { recursive: true }));
+  clearStale(target);
+  const temporary = `${target}.${process.pid}.tmp`;
+  try {
+    named(flag, path, () => {
+      writeFileSync(temporary, text);
+      renameSync(temporary, target);
+    });
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
+/** Replaces the directory `dir` with the files given, whole or not at all. */
+export function writeDirectoryAtomic(dir: string, files: Record<string, string>, flag: string): void {
+  assertWritable(dir, flag, 'directory');
+  const target = resolve(dir);
+  named(flag, dir, () => mkdirSync(dirname(target), { recursive: true }));
+  clearStale(target);
+  const staging = `${target}.${process.pid}.staging`;
+  const previous = `${target}.${process.pid}.previous`;
+  try {
+    named(flag, dir, () => {
+      mkdirSync(staging);
+      for (const [name, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(staging, name)), { recursive: true });
+        writeFileSync(join(staging, name), text);
+      }
+      if (existsSync(target)) renameSync(target, previous);
+      renameSync(staging, target);
+    });
+    rmSync(previous, { recursive: true, force: true });
+  } catch (e) {
+    rmSync(staging, { recursive: true, force: true });
+    if (existsSync(previous) && !existsSync(target)) renameSync(previous, target);
+    throw e;
+  }
+}
+
+const STALE = /^(.*)\.(\d+)\.(tmp|staging|previous)$/;
+
+/** Removes the staging siblings of `target` left by runs that are no longer alive; restores a `.previous` whose run died before its replacement landed. */
+export function clearStale(target: string): void {
+  const dir = dirname(target);
+  const name = basename(target);
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const m = STALE.exec(entry);
+    if (!m || m[1] !== name || isAlive(Number(m[2]))) continue;
+    const path = join(dir, entry);
+    if (m[3] === 'previous' && !existsSync(target)) renameSync(path, target);
+    else rmSync(path, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return false; // ours from an earlier run with this pid: no write of ours is in flight here
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
+  }
+}
+
+function statOrUndefined(path: string) {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A file-system failure on a user's path (EACCES, ENOSPC, …) is reported against the option, not as a crash. */
+function named(flag: string, path: string, f: () => void): void {
+  try {
+    f();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === undefined) throw e;
+    throw new InputError(flag, path, `a writable path (${code}: ${(e as Error).message})`);
+  }
+}

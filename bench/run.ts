@@ -21,6 +21,7 @@ import { certifySharpnessWitness, findSharpnessWitness, flatVolumeCertificate, f
 import { teacherStudentArbitrary } from '../src/arbitraries/index.js';
 import { checkMetric, FAMILIES, loadRegistry } from '../src/metrics/index.js';
 import { Fraction } from 'fraction.js';
+import { execBenchmarks } from './exec.js';
 
 interface Row {
   name: string;
@@ -316,6 +317,7 @@ const SECTIONS: Record<string, () => unknown> = {
   fields: exactFieldTimes,
   engines: engineTimes,
   cli: cliStartup,
+  exec: () => execBenchmarks(rows),
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen) if (!(name in SECTIONS)) throw new Error(`unknown bench section "${name}" (expected one of ${Object.keys(SECTIONS).join(', ')})`);

@@ -58,6 +58,8 @@ export interface BatteryOptions {
   seed?: number;
   /** Per evaluation, and for importing a metric module. In this thread only an asynchronous metric can be cut off; in a module's worker, any. */
   timeLimitMs?: number;
+  /** Evaluates instead of the metric object or module (a metric process, exec.ts); the caller closes it. */
+  evaluator?: Pick<IsolatedMetric, 'evaluate'>;
   /** Called as the search goes (a progress bar on a terminal). */
   onProgress?: (progress: Progress) => void;
 }
@@ -167,7 +169,8 @@ export async function checkMetric(metric: Metric | string, options: BatteryOptio
     claims = description.claims;
     checkClaims(claims);
     report = { metric: description.id, ...(description.title ? { title: description.title } : {}), families: {}, claims: { ok: true, failed: [] } };
-    const run = isolated ? inWorker(isolated, timeLimitMs) : inProcess(metric as Metric, timeLimitMs);
+    const evaluator = options.evaluator ?? isolated;
+    const run = evaluator ? inWorker(evaluator, timeLimitMs) : inProcess(metric as Metric, timeLimitMs);
     for (const family of families) report.families[family] = await checkFamily(run, family, options.runs ?? 30, seed, options.onProgress);
   } finally {
     await isolated?.close();

@@ -47,7 +47,7 @@ export function inProcess(metric: Metric, timeLimitMs = DEFAULT_TIME_LIMIT_MS): 
 }
 
 /** In a worker thread (the metric's module file): any hang, synchronous or not, is cut off at the limit. */
-export function inWorker(isolated: IsolatedMetric, timeLimitMs: number): Evaluate {
+export function inWorker(isolated: Pick<IsolatedMetric, 'evaluate'>, timeLimitMs: number): Evaluate {
   return async (net, data, seed = 1) => {
     const reply = await isolated.evaluate(net, data, seed, timeLimitMs).catch((e: Error) => {
       throw new MetricFailure(e.message);

@@ -25,4 +25,9 @@ describe('flatcheck/vitest matchers', () => {
     await expect(weightDecay).toBeUnboundedUnder('neuron-scale', { runs: 10 });
     await expect(pathNorm).not.toBeUnboundedUnder('layer-scale', { runs: 10 });
   });
+
+  it('the matchers take a metric program too ({ exec }), with the same verdicts as flatcheck check --exec', async () => {
+    await expect({ exec: 'python3 examples/python/path_norm.py' }).toBeInvariantUnder('layer-scale', { runs: 10 });
+    await expect(expect({ exec: 'node fixtures/exec/node-metric.mjs ok' }).toBeInvariantUnder('neuron-scale', { runs: 10 })).rejects.toThrow(/to be invariant under neuron-scale; verdict: unbounded/);
+  });
 });

@@ -79,6 +79,7 @@ export async function main(argv: string[], io: Io = { out: (t) => process.stdout
   const verb = await VERBS[name]!.load();
   try {
     const result = await verb.run(rest);
+    if (result.stderr) io.err(result.stderr);
     io.out(result.stdout);
     return result.exitCode ?? 0;
   } catch (e) {

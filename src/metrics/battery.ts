@@ -60,6 +60,8 @@ export interface BatteryOptions {
   timeLimitMs?: number;
   /** Evaluates instead of the metric object or module (a metric process, exec.ts); the caller closes it. */
   evaluator?: Pick<IsolatedMetric, 'evaluate'>;
+  /** Search the families at the same time (an evaluator that serves several evaluations at once: --jobs). Each family has its own seeded run, so the report is the same. */
+  parallelFamilies?: boolean;
   /** Called as the search goes (a progress bar on a terminal). */
   onProgress?: (progress: Progress) => void;
 }
@@ -171,7 +173,13 @@ export async function checkMetric(metric: Metric | string, options: BatteryOptio
     report = { metric: description.id, ...(description.title ? { title: description.title } : {}), families: {}, claims: { ok: true, failed: [] } };
     const evaluator = options.evaluator ?? isolated;
     const run = evaluator ? inWorker(evaluator, timeLimitMs) : inProcess(metric as Metric, timeLimitMs);
-    for (const family of families) report.families[family] = await checkFamily(run, family, options.runs ?? 30, seed, options.onProgress);
+    const search = (family: Family) => checkFamily(run, family, options.runs ?? 30, seed, options.onProgress);
+    if (options.parallelFamilies && options.evaluator) {
+      const results = await Promise.all(families.map(search));
+      families.forEach((family, i) => (report.families[family] = results[i]!));
+    } else {
+      for (const family of families) report.families[family] = await search(family);
+    }
   } finally {
     await isolated?.close();
   }

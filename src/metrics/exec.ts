@@ -13,6 +13,7 @@ import { NETWORK_FORMAT, datasetToJson } from '../network/json.js';
 import type { Dataset, Network } from '../network/types.js';
 import { FAMILIES, type Family, type Metric } from './contract.js';
 import type { IsolatedReply } from './isolated.js';
+import { checkMetric, type BatteryOptions, type BatteryReport } from './battery.js';
 
 export const METRIC_PROTOCOL = 'flatcheck.metric/v1';
 
@@ -453,4 +454,31 @@ export function execMetricInfo(hello: ExecHello): Metric {
       throw new Error(`${hello.id} is evaluated by its process (BatteryOptions.evaluator)`);
     },
   };
+}
+
+export interface ExecCheckOptions extends Omit<BatteryOptions, 'evaluator' | 'parallelFamilies'> {
+  /** Metric processes run at once (--jobs): the families are then searched in parallel. */
+  jobs?: number;
+  /** Override the process's hello (--id, --claims). */
+  id?: string;
+  claims?: ExecClaims;
+}
+
+/**
+ * The battery on a metric program: `command` is split as a shell would and
+ * run without one, `jobs` copies of it. A command that cannot start is an
+ * InputError naming --exec; faults during the run are verdicts. Returns the
+ * report and what the program printed (stdout prints and stderr).
+ */
+export async function checkExecMetric(command: string, options: ExecCheckOptions = {}): Promise<{ report: BatteryReport; log: { lines: readonly LogLine[]; dropped: number } }> {
+  const { jobs = 1, id, claims, ...battery } = options;
+  const overrides: ExecOptions = { ...(id !== undefined ? { id } : {}), ...(claims ? { claims } : {}) };
+  const exec = jobs > 1 ? new ExecPool(command, jobs, overrides) : new ExecMetric(command, overrides);
+  try {
+    const hello = await exec.hello();
+    const report = await checkMetric(execMetricInfo(hello), { ...battery, evaluator: exec, parallelFamilies: jobs > 1 });
+    return { report, log: exec.log };
+  } finally {
+    await exec.close();
+  }
 }

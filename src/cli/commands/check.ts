@@ -6,13 +6,13 @@
  */
 import { InputError, UsageError } from '../../field/errors.js';
 import { DEFAULT_SEED } from '../../field/random.js';
-import { checkMetric, checkMetricPath, DEFAULT_TIME_LIMIT_MS, FAMILIES, loadRegistry, type BatteryReport, type Family } from '../../metrics/index.js';
+import { checkExecMetric, checkMetric, checkMetricPath, DEFAULT_TIME_LIMIT_MS, FAMILIES, loadRegistry, type BatteryReport, type ExecClaims, type Family } from '../../metrics/index.js';
 import { optionalFlag, parseArgs, parseInteger } from '../args.js';
 import { assertWritable, writeFileAtomic } from '../../output/atomic.js';
 import { progressBar } from '../progress.js';
 import type { CommandResult } from '../command.js';
 
-export const CHECK_USAGE = 'flatcheck check MODULE [--families layer-scale,neuron-scale,permutation] [--runs N] [--seed S] [--time-limit MS] [--json] [--junit FILE]';
+export const CHECK_USAGE = 'flatcheck check MODULE [--families layer-scale,neuron-scale,permutation] [--runs N] [--seed S] [--time-limit MS] [--json] [--junit FILE] [--verbose]\n       flatcheck check --exec \'CMD ARG…\' [--jobs N] [--id NAME] [--claims \'{"invariant":[…],"unbounded":[…]}\'] [the same options]';
 /** setTimeout's limit (2^31 − 1 ms): a longer delay fires after 1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -28,11 +28,38 @@ function junit(report: BatteryReport): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="flatcheck ${esc(report.metric)}" tests="${cases.length}" failures="${report.claims.failed.length}">\n${cases.join('\n')}\n</testsuite>\n`;
 }
 
+/** --claims '{"invariant":[…],"unbounded":[…]}': families named, each list optional. */
+function parseClaims(text: string): ExecClaims {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new InputError('--claims', text, 'a JSON object {"invariant": [families], "unbounded": [families]}');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InputError('--claims', text, 'a JSON object {"invariant": [families], "unbounded": [families]}');
+  const record = parsed as Record<string, unknown>;
+  for (const key of Object.keys(record)) if (key !== 'invariant' && key !== 'unbounded') throw new InputError(`--claims.${key}`, record[key], 'only "invariant" and "unbounded"');
+  const list = (key: 'invariant' | 'unbounded'): Family[] => {
+    const value = record[key] ?? [];
+    if (!Array.isArray(value)) throw new InputError(`--claims.${key}`, value, 'an array of families');
+    return value.map((f, i) => {
+      if (!FAMILIES.includes(f as Family)) throw new InputError(`--claims.${key}[${i}]`, f, FAMILIES.map((x) => `"${x}"`).join(', '));
+      return f as Family;
+    });
+  };
+  return { invariant: list('invariant'), unbounded: list('unbounded') };
+}
+
 export async function checkCommand(argv: string[]): Promise<CommandResult> {
-  const args = parseArgs(argv, ['families', 'runs', 'seed', 'time-limit', 'junit'], ['json'], 1);
-  if (args.positional.length !== 1) throw new UsageError('expected exactly one MODULE');
-  const module = args.positional[0]!;
-  checkMetricPath(module);
+  const args = parseArgs(argv, ['families', 'runs', 'seed', 'time-limit', 'junit', 'exec', 'jobs', 'id', 'claims'], ['json', 'verbose'], 1);
+  const command = optionalFlag(args, 'exec');
+  if (command === undefined) {
+    for (const flag of ['jobs', 'id', 'claims']) if (args.flags.has(flag)) throw new UsageError(`--${flag} applies to --exec only`);
+    if (args.positional.length !== 1) throw new UsageError('expected exactly one MODULE, or --exec \'CMD ARG…\'');
+    checkMetricPath(args.positional[0]!);
+  } else if (args.positional.length > 0) {
+    throw new UsageError(`expected MODULE or --exec, not both (got "${args.positional.join(' ')}" and --exec)`);
+  }
   const familiesText = optionalFlag(args, 'families');
   const families = familiesText === undefined ? FAMILIES : familiesText.split(',').map((f, i) => {
     if (!FAMILIES.includes(f as Family)) throw new InputError(`--families[${i}]`, f, FAMILIES.map((x) => `"${x}"`).join(', '));
@@ -43,20 +70,40 @@ export async function checkCommand(argv: string[]): Promise<CommandResult> {
   const seed = parseInteger(optionalFlag(args, 'seed') ?? String(DEFAULT_SEED), '--seed');
   const timeLimitMs = parseInteger(optionalFlag(args, 'time-limit') ?? String(DEFAULT_TIME_LIMIT_MS), '--time-limit');
   if (timeLimitMs < 1 || timeLimitMs > MAX_TIMER_MS) throw new InputError('--time-limit', timeLimitMs, `a number of milliseconds from 1 to ${MAX_TIMER_MS} (the longest timer Node has)`);
+  const jobs = parseInteger(optionalFlag(args, 'jobs') ?? '1', '--jobs');
+  if (jobs < 1 || jobs > 64) throw new InputError('--jobs', jobs, 'a number of processes from 1 to 64');
+  const claimsText = optionalFlag(args, 'claims');
+  const claims = claimsText === undefined ? undefined : parseClaims(claimsText);
+  const id = optionalFlag(args, 'id');
   const junitPath = optionalFlag(args, 'junit');
   if (junitPath !== undefined) assertWritable(junitPath, '--junit', 'file');
   const bar = progressBar(process.stderr);
-  // Imported and evaluated only in a worker thread: a module that exits or hangs, even while loading, gets its verdict.
-  const report = await checkMetric(module, { families, runs, seed, timeLimitMs, ...(bar ? { onProgress: bar.update } : {}) }).finally(() => bar?.clear());
+  const battery = { families, runs, seed, timeLimitMs, ...(bar ? { onProgress: bar.update } : {}) };
+  let report: BatteryReport;
+  let log: { lines: readonly { stream: string; text: string }[]; dropped: number } | undefined;
+  try {
+    if (command === undefined) {
+      // Imported and evaluated only in a worker thread: a module that exits or hangs, even while loading, gets its verdict.
+      report = await checkMetric(args.positional[0]!, battery);
+    } else {
+      ({ report, log } = await checkExecMetric(command, { ...battery, jobs, ...(id !== undefined ? { id } : {}), ...(claims ? { claims } : {}) }));
+    }
+  } finally {
+    bar?.clear();
+  }
+  // The metric's own prints never reach stdout: with --verbose they go to stderr, after the run.
+  const stderr = args.flags.has('verbose') && log ? [...(log.dropped > 0 ? [`[metric log: ${log.dropped} earlier lines dropped]`] : []), ...log.lines.map((l) => `[metric ${l.stream}] ${l.text}`)].join('\n') : undefined;
   if (junitPath !== undefined) writeFileAtomic(junitPath, junit(report), '--junit');
   const exitCode = report.claims.ok ? 0 : 1;
-  if (args.flags.has('json')) return { stdout: JSON.stringify(report), exitCode };
+  if (args.flags.has('json')) return { stdout: JSON.stringify(report), exitCode, ...(stderr ? { stderr } : {}) };
   const lines = [`${report.metric}${report.title ? ` — ${report.title}` : ''}`];
   for (const [family, r] of Object.entries(report.families)) {
     lines.push(`  ${family.padEnd(13)} ${r.verdict}${r.counterexample ? `: ${r.counterexample.before} → ${r.counterexample.after} under ${r.counterexample.symmetry}` : ''}${r.error ? `: ${r.error}` : ''}`);
+    // Every failing verdict says how to replay it.
+    if (r.verdict !== 'invariant' && r.verdict !== 'unbounded') lines.push(`    seed ${r.seed}; replay: flatcheck check ${command === undefined ? args.positional[0] : `--exec '${command}'`} --families ${family} --runs ${runs} --seed ${seed}`);
   }
   lines.push(report.claims.ok ? '  claims: all hold' : `  claims failed: ${report.claims.failed.join('; ')}`);
-  return { stdout: lines.join('\n'), exitCode };
+  return { stdout: lines.join('\n'), exitCode, ...(stderr ? { stderr } : {}) };
 }
 
 export async function metricsCommand(argv: string[]): Promise<CommandResult> {

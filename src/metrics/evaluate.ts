@@ -19,9 +19,16 @@ export interface Evaluation {
 /** One evaluation of the metric under test, on a network, data and ctx.random seed. */
 export type Evaluate = (net: Network<number>, data: Dataset<number>, seed?: number) => Promise<Evaluation>;
 
-function checkedValue(value: unknown): number {
-  if (typeof value !== 'number' || Number.isNaN(value)) throw new MetricFailure(`returned ${String(value)}, not a number`);
-  return value;
+/** A metric's value must be a finite number: anything else is an error verdict that names what came back. */
+export function checkedValue(value: unknown): number {
+  if (typeof value === 'number') {
+    if (Number.isNaN(value)) throw new MetricFailure('returned NaN, not a finite number');
+    if (!Number.isFinite(value)) throw new MetricFailure(`returned ${value}, not a finite number (an unbounded value is not a measurement)`);
+    return value;
+  }
+  if (typeof value === 'bigint') throw new MetricFailure(`returned the bigint ${value}n, not a number (convert it with Number(...) if that is what you mean)`);
+  if (typeof value === 'string') throw new MetricFailure(`returned the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}, not a number${value.trim() !== '' && Number.isFinite(Number(value)) ? ' (a numeric string is not accepted: return the number)' : ''}`);
+  throw new MetricFailure(`returned ${value === null ? 'null' : value === undefined ? 'nothing (undefined)' : `a ${typeof value}`}, not a number`);
 }
 
 /** In this thread: an asynchronous metric is timed out; a synchronous loop cannot be interrupted here. */

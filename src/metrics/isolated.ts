@@ -44,6 +44,9 @@ const detach = (worker: Worker) => {
   for (const event of ['message', 'error', 'exit']) worker.removeAllListeners(event);
 };
 
+/** The worker's old-generation heap, in MiB. */
+export const WORKER_HEAP_MB = 4096;
+
 export class IsolatedMetric {
   private worker: Promise<{ worker: Worker; description: MetricDescription }> | undefined;
   /** `importLimitMs`: how long the user's module may take to be imported (after flatcheck's own start-up). */
@@ -68,7 +71,8 @@ export class IsolatedMetric {
   /** A worker that has loaded the module (it says `ready`): start-up within START_UP_MS, the import within importLimitMs. */
   private start(): Promise<{ worker: Worker; description: MetricDescription }> {
     // stdout: true keeps the module's console.log off our stdout (a --json report stays parseable); it goes to stderr.
-    const worker = new Worker(WORKER, { workerData: { module: resolve(this.module) }, stdout: true });
+    // A heap cap: a metric that allocates without end fails its evaluation, not the CLI.
+    const worker = new Worker(WORKER, { workerData: { module: resolve(this.module) }, stdout: true, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     worker.stdout.pipe(process.stderr);
     return new Promise((ready, fail) => {
       let importing = false;

@@ -40,3 +40,26 @@ describe('metric values', () => {
     }
   });
 });
+
+describe('flatcheck check: an error verdict is never a pass', () => {
+  it('a metric without claims whose evaluations fail exits 1, and says which family was not checked', async () => {
+    const { main } = await import('../cli/main.js');
+    const dir = mkdtempSync(join(tmpdir(), 'flatcheck-values-cli-'));
+    try {
+      const file = join(dir, 'infinite.mjs');
+      writeFileSync(file, "export default { id: 'infinite', evaluate: () => Infinity };\n");
+      const out: string[] = [];
+      const code = await main(['check', file, '--families', 'permutation', '--runs', '2'], { out: (t) => out.push(t), err: (t) => out.push(t) });
+      expect(code).toBe(1);
+      expect(out.join('\n')).toContain('not checked (error): permutation');
+      // Metric processes can kill only themselves: a signal to flatcheck's own process is refused.
+      const killer = join(dir, 'kill.mjs');
+      writeFileSync(killer, "export default { id: 'kills', evaluate: () => { process.kill(process.pid); return 1; } };\n");
+      const k: string[] = [];
+      expect(await main(['check', killer, '--families', 'permutation', '--runs', '2'], { out: (t) => k.push(t), err: (t) => k.push(t) })).toBe(1);
+      expect(k.join('\n')).toContain("a metric may not send signals to flatcheck's own process");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

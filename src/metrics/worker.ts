@@ -13,6 +13,13 @@ import { InputError, KinkError } from '../field/errors.js';
 import { metricContext, type Metric } from './contract.js';
 import { loadMetricModule } from './load.js';
 
+// A metric shares flatcheck's process: it may not signal it (process.kill(process.pid) ended the CLI with no output).
+const ownKill = process.kill.bind(process);
+process.kill = ((pid: number, signal?: string | number) => {
+  if (pid === process.pid || pid === 0 || pid === process.ppid || pid === -process.pid) throw new Error(`a metric may not send signals to flatcheck's own process (process.kill(${pid}))`);
+  return ownKill(pid, signal);
+}) as typeof process.kill;
+
 parentPort!.postMessage({ loading: true });
 const metric: Metric = await loadMetricModule(workerData.module as string).catch((e: unknown) => {
   parentPort!.postMessage({ loadError: e instanceof InputError ? e.expected : `a module that loads (${e instanceof Error ? e.message : String(e)})` });

@@ -94,7 +94,9 @@ export async function checkCommand(argv: string[]): Promise<CommandResult> {
   // The metric's own prints never reach stdout: with --verbose they go to stderr, after the run.
   const stderr = args.flags.has('verbose') && log ? [...(log.dropped > 0 ? [`[metric log: ${log.dropped} earlier lines dropped]`] : []), ...log.lines.map((l) => `[metric ${l.stream}] ${l.text}`)].join('\n') : undefined;
   if (junitPath !== undefined) writeFileAtomic(junitPath, junit(report), '--junit');
-  const exitCode = report.claims.ok ? 0 : 1;
+  // An error verdict is never a pass: the battery could not check that family, claimed or not.
+  const errors = Object.entries(report.families).filter(([, r]) => r.verdict === 'error').map(([f]) => f);
+  const exitCode = report.claims.ok && errors.length === 0 ? 0 : 1;
   if (args.flags.has('json')) return { stdout: JSON.stringify(report), exitCode, ...(stderr ? { stderr } : {}) };
   const lines = [`${report.metric}${report.title ? ` — ${report.title}` : ''}`];
   for (const [family, r] of Object.entries(report.families)) {
@@ -103,6 +105,7 @@ export async function checkCommand(argv: string[]): Promise<CommandResult> {
     if (r.verdict !== 'invariant' && r.verdict !== 'unbounded') lines.push(`    seed ${r.seed}; replay: flatcheck check ${command === undefined ? args.positional[0] : `--exec '${command}'`} --families ${family} --runs ${runs} --seed ${seed}`);
   }
   lines.push(report.claims.ok ? '  claims: all hold' : `  claims failed: ${report.claims.failed.join('; ')}`);
+  if (errors.length > 0) lines.push(`  not checked (error): ${errors.join(', ')}: exit 1`);
   return { stdout: lines.join('\n'), exitCode, ...(stderr ? { stderr } : {}) };
 }
 

@@ -323,6 +323,7 @@ const VERBS = (): Verb[] => [
   { verb: 'witness', positional: ['hessian'], flags: { '--net': path('net.json'), '--data': path('smooth.json'), '--bound': '1e6', '--out': path('out/w.json') }, takes: { '--net': 'net', '--data': 'data', '--bound': { bad: BAD.positiveScalar }, '--out': 'out-file' }, required: ['--net', '--data', '--bound'] },
   { verb: 'witness', positional: ['sharpness'], flags: { '--net': path('net.json'), '--data': path('smooth.json'), '--epsilon': '1/1000', '--bound': '1e6', '--out': path('out/s.json') }, takes: { '--epsilon': { bad: BAD.positiveScalar }, '--bound': { bad: BAD.positiveScalar }, '--out': 'out-file' }, required: ['--epsilon', '--bound'] },
   { verb: 'check', positional: [fixture('path-norm-copy.mjs')], flags: { '--runs': '1', '--seed': '1', '--time-limit': '1000', '--families': 'permutation', '--junit': path('out/j.xml') }, takes: { '--runs': { bad: BAD.positiveInteger }, '--seed': { bad: BAD.integer }, '--time-limit': { bad: BAD.timeLimit }, '--families': { bad: ['nope', 'permutation,', 'layer_scale'] }, '--junit': 'out-file' }, required: [] },
+  { verb: 'check', positional: [], flags: { '--exec': 'node fixtures/exec/node-metric.mjs ok', '--jobs': '2', '--claims': '{"invariant":["permutation"]}', '--runs': '1', '--families': 'permutation', '--junit': path('out/e.xml') }, takes: { '--exec': { bad: ['no-such-command-zz', 'node a | b', "'unterminated"] }, '--jobs': { bad: [...BAD.positiveInteger, '65'] }, '--claims': { bad: ['x', '{"invariant":["nope"]}', '[]', '{"sometimes":[]}'] }, '--junit': 'out-file' }, required: [] },
   { verb: 'metrics', positional: [], flags: {}, takes: {}, required: [] },
   { verb: 'prove', positional: [], flags: { '--scale': '1', '--seed': '1', '--out': path('out/report') }, takes: { '--scale': { bad: BAD.positiveInteger }, '--seed': { bad: BAD.integer }, '--out': 'out-dir' }, required: [] },
   { verb: 'experiment', positional: ['keskar'], flags: { '--seeds': '1', '--out': path('out/k'), '--data': path('ce.json') }, takes: { '--seeds': { bad: BAD.positiveInteger }, '--out': 'out-dir', '--data': 'data' }, required: [] },
@@ -334,7 +335,7 @@ function badCommandLine(v: Verb): fc.Arbitrary<[string, string[], string[]]> {
   type Case = fc.Arbitrary<[string, string[], string[]]>;
   const options: (Case | { arbitrary: Case; weight: number })[] = [
     fc.constantFrom('extra', 'x.json', '-').map((a) => ['stray argument', line(v.flags, [a]), [`unexpected argument "${a}"`]]),
-    fc.constantFrom('--bogus', '--json=1', '--verbose').map((f) => ['unknown or malformed option', line(v.flags, [f]), [f.replace(/=.*/, '')]]),
+    fc.constantFrom('--bogus', '--json=1', '--quiet').map((f) => ['unknown or malformed option', line(v.flags, [f]), [f.replace(/=.*/, '')]]),
   ];
   const flagNames = Object.keys(v.takes);
   if (flagNames.length > 0) {

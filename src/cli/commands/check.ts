@@ -58,7 +58,7 @@ export async function checkCommand(argv: string[]): Promise<CommandResult> {
     if (args.positional.length !== 1) throw new UsageError('expected exactly one MODULE, or --exec \'CMD ARG…\'');
     checkMetricPath(args.positional[0]!);
   } else if (args.positional.length > 0) {
-    throw new UsageError(`expected MODULE or --exec, not both (got "${args.positional.join(' ')}" and --exec)`);
+    throw new UsageError(`unexpected argument "${args.positional[0]}": with --exec, the metric is the command, and no MODULE is given`);
   }
   const familiesText = optionalFlag(args, 'families');
   const families = familiesText === undefined ? FAMILIES : familiesText.split(',').map((f, i) => {

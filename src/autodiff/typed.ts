@@ -172,22 +172,23 @@ export class Float64Problem {
     return grad;
   }
 
-  /** Backprop of g_K through the layers into `grad` (δ_k = g_k ⊙ φ′). Returns the δ_k. */
-  private backward(theta: ArrayLike<number>, pass: ReturnType<Float64Problem['forward']>, gK: Float64Array, grad: Float64Array): Float64Array[] {
+  /** Backprop of g_K through the layers, into `grad` when given: δ_k = g_k ⊙ φ′(z_k) and g_k = ∂L/∂a_k for every layer. */
+  private backward(theta: ArrayLike<number>, pass: ReturnType<Float64Problem['forward']>, gK: Float64Array, grad?: Float64Array): { deltas: Float64Array[]; gs: Float64Array[] } {
     const N = this.N;
     const deltas: Float64Array[] = new Array(this.layers.length);
+    const gs: Float64Array[] = new Array(this.layers.length);
     let g = gK;
     for (let k = this.layers.length - 1; k >= 0; k--) {
       const L = this.layers[k]!;
+      gs[k] = g;
       const delta = new Float64Array(N * L.out);
       const d = pass.d1[k]!;
       for (let i = 0; i < N * L.out; i++) delta[i] = g[i]! * d[i]!;
       deltas[k] = delta;
-      const prev = pass.a[k]!;
-      accumulateOuter(grad, L, delta, prev, N);
+      if (grad) accumulateOuter(grad, L, delta, pass.a[k]!, N);
       if (k > 0) g = backThrough(theta, L, delta, N);
     }
-    return deltas;
+    return { deltas, gs };
   }
 
   /** H v at θ, by the R-operator (file comment). */
@@ -197,8 +198,7 @@ export class Float64Problem {
     const pass = this.forward(theta);
     const f = pass.a[pass.a.length - 1]!;
     const { g, p } = this.outputLoss(f);
-    const grad = new Float64Array(this.size);
-    const deltas = this.backward(theta, pass, g, grad);
+    const { deltas, gs } = this.backward(theta, pass, g);
     // Forward: R{z_k}, R{a_k}.
     const Rz: Float64Array[] = [];
     const Ra: Float64Array[] = [new Float64Array(N * this.layers[0]!.in)];
@@ -236,8 +236,8 @@ export class Float64Problem {
     }
     // Backward: R{δ_k}, R{∇θ}, R{g_{k−1}}.
     const out = new Float64Array(this.size);
-    let gk: Float64Array = g;
     for (let k = this.layers.length - 1; k >= 0; k--) {
+      const gk = gs[k]!;
       const L = this.layers[k]!;
       const d = pass.d1[k]!;
       const dd = pass.d2[k]!;
@@ -253,7 +253,6 @@ export class Float64Problem {
         const viaV = backThrough(v, L, delta, N);
         for (let i = 0; i < next.length; i++) next[i] = next[i]! + viaV[i]!;
         Rg = next;
-        gk = backThrough(theta, L, delta, N);
       }
     }
     return out;

@@ -1,7 +1,7 @@
 /**
  * Exact rationals without gcds: a value whose denominator divides a power of
- * 10 (every double, every decimal a file spells) is m·2^a·5^b with a BigInt
- * mantissa m, kept odd and prime to 5, so products need no normalisation at
+ * 10 (every double, every decimal a file spells) is m·2^a·5^b with an
+ * integer mantissa m (a double while it is safe, BigInt beyond), kept odd and prime to 5, so products need no normalisation at
  * all and sums only strip a few trailing factors. A division by anything
  * else (the mean over N = 3 samples, a user's 1/3) falls back to a general
  * rational (Fraction) for that value and whatever is computed from it, and
@@ -13,10 +13,15 @@ import type { Field, Scalar } from './field.js';
 import { exactFraction, formatFraction, fractionToNumber, isFraction, rationalField } from './rational.js';
 import { InputError } from './errors.js';
 
-/** m·2^e2·5^e5; m odd and not a multiple of 5, or m = 0 with e2 = e5 = 0. */
+/**
+ * m·2^e2·5^e5; m odd and not a multiple of 5, or m = 0 with e2 = e5 = 0.
+ * m is a JS number while it is a safe integer (|m| < 2^53, where double
+ * arithmetic on integers is exact and far cheaper than BigInt) and a bigint
+ * beyond: one representation per value, so equality compares fields.
+ */
 export class Terminating {
   constructor(
-    readonly m: bigint,
+    readonly m: number | bigint,
     readonly e2: number,
     readonly e5: number,
   ) {}
@@ -29,23 +34,41 @@ function fivePower(k: number): bigint {
   for (let i = FIVES.length; i <= k; i++) FIVES.push(FIVES[i - 1]! * 5n);
   return FIVES[k]!;
 }
+/** 5^k as an exact double, for k ≤ 22 (5^22 < 2^53). */
+const FIVES_AS_NUMBERS = Array.from({ length: 23 }, (_, k) => 5 ** k);
 
-const ZERO = new Terminating(0n, 0, 0);
-const ONE = new Terminating(1n, 0, 0);
+const ZERO = new Terminating(0, 0, 0);
+const ONE = new Terminating(1, 0, 0);
+
+/** The canonical mantissa: a number when it is a safe integer. */
+const canonical = (m: bigint): number | bigint => (m >= -9007199254740991n && m <= 9007199254740991n ? Number(m) : m);
+const big = (m: number | bigint): bigint => (typeof m === 'bigint' ? m : BigInt(m));
+const isZero = (m: number | bigint) => m === 0 || m === 0n;
 
 /** Strips the factors 2 and 5 of m into the exponents. */
-function normalised(m: bigint, e2: number, e5: number): Terminating {
-  if (m === 0n) return ZERO;
-  while ((m & 0xffn) === 0n) {
-    m >>= 8n;
-    e2 += 8;
+function normalised(m: number | bigint, e2: number, e5: number): Terminating {
+  if (isZero(m)) return ZERO;
+  if (typeof m === 'bigint') {
+    while ((m & 0xffn) === 0n) {
+      m >>= 8n;
+      e2 += 8;
+    }
+    while ((m & 1n) === 0n) {
+      m >>= 1n;
+      e2++;
+    }
+    while (m % 5n === 0n) {
+      m /= 5n;
+      e5++;
+    }
+    return new Terminating(canonical(m), e2, e5);
   }
-  while ((m & 1n) === 0n) {
-    m >>= 1n;
+  while (m % 2 === 0) {
+    m /= 2;
     e2++;
   }
-  while (m % 5n === 0n) {
-    m /= 5n;
+  while (m % 5 === 0) {
+    m /= 5;
     e5++;
   }
   return new Terminating(m, e2, e5);
@@ -53,7 +76,7 @@ function normalised(m: bigint, e2: number, e5: number): Terminating {
 
 /** The same value as a Fraction. */
 export function terminatingToFraction(x: Terminating): Fraction {
-  let n = x.m;
+  let n = big(x.m);
   let d = 1n;
   if (x.e2 >= 0) n <<= BigInt(x.e2);
   else d <<= BigInt(-x.e2);
@@ -81,29 +104,53 @@ function fromFraction(x: Fraction): ExactValue {
 
 /** A double's exact value: its integer significand times a power of two. */
 function fromDouble(x: number): Terminating {
-  if (Number.isSafeInteger(x)) return normalised(BigInt(x), 0, 0);
+  if (Number.isSafeInteger(x)) return normalised(x, 0, 0);
   const f = exactFraction(x); // throws on a non-finite value
   return fromFraction(f) as Terminating; // a double's denominator is a power of two
 }
 
 const asFraction = (x: ExactValue): Fraction => (x instanceof Terminating ? terminatingToFraction(x) : x);
 
-/** a + b for two terminating values: align to the smaller exponents, add, strip. */
-function addTerminating(a: Terminating, b: Terminating): Terminating {
-  if (a.m === 0n) return b;
-  if (b.m === 0n) return a;
-  const e2 = Math.min(a.e2, b.e2);
-  const e5 = Math.min(a.e5, b.e5);
-  const scale = (x: Terminating) => {
-    let m = x.m;
-    if (x.e2 > e2) m <<= BigInt(x.e2 - e2);
-    if (x.e5 > e5) m *= fivePower(x.e5 - e5);
-    return m;
-  };
-  return normalised(scale(a) + scale(b), e2, e5);
+/** m·2^k2·5^k5 (k2, k5 ≥ 0): in doubles while every step is an exact safe integer, else in BigInt. */
+function scaled(m: number | bigint, k2: number, k5: number): number | bigint {
+  if (typeof m === 'number' && k2 <= 52 && k5 <= 22) {
+    const r = m * 2 ** k2 * FIVES_AS_NUMBERS[k5]!;
+    // Both factors are exact, and a product that stays a safe integer was computed exactly.
+    if (Number.isSafeInteger(r)) return r;
+  }
+  let b = big(m);
+  if (k2 > 0) b <<= BigInt(k2);
+  if (k5 > 0) b *= fivePower(k5);
+  return b;
 }
 
-const negate = (a: Terminating) => (a.m === 0n ? a : new Terminating(-a.m, a.e2, a.e5));
+function sumOf(a: number | bigint, b: number | bigint): number | bigint {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a + b;
+    if (Number.isSafeInteger(r)) return r;
+  }
+  return big(a) + big(b);
+}
+
+function productOf(a: number | bigint, b: number | bigint): number | bigint {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a * b;
+    if (Number.isSafeInteger(r)) return r;
+  }
+  return canonical(big(a) * big(b));
+}
+
+/** a + b for two terminating values: align to the smaller exponents, add, strip. */
+function addTerminating(a: Terminating, b: Terminating): Terminating {
+  if (isZero(a.m)) return b;
+  if (isZero(b.m)) return a;
+  const e2 = Math.min(a.e2, b.e2);
+  const e5 = Math.min(a.e5, b.e5);
+  return normalised(sumOf(scaled(a.m, a.e2 - e2, a.e5 - e5), scaled(b.m, b.e2 - e2, b.e5 - e5)), e2, e5);
+}
+
+const negate = (a: Terminating) => (isZero(a.m) ? a : new Terminating(-a.m, a.e2, a.e5));
+const signOf = (m: number | bigint) => (m > 0 ? 1 : m < 0 ? -1 : 0);
 
 export const terminatingField: Field<ExactValue> = {
   name: 'rational',
@@ -116,22 +163,22 @@ export const terminatingField: Field<ExactValue> = {
   sub: (a, b) => (a instanceof Terminating && b instanceof Terminating ? addTerminating(a, negate(b)) : fromFraction(asFraction(a).sub(asFraction(b)))),
   mul: (a, b) => {
     if (a instanceof Terminating && b instanceof Terminating) {
-      if (a.m === 0n || b.m === 0n) return ZERO;
-      return new Terminating(a.m * b.m, a.e2 + b.e2, a.e5 + b.e5); // odd·odd is odd, and 5 is prime
+      if (isZero(a.m) || isZero(b.m)) return ZERO;
+      return new Terminating(productOf(a.m, b.m), a.e2 + b.e2, a.e5 + b.e5); // odd·odd is odd, and 5 is prime
     }
     return fromFraction(asFraction(a).mul(asFraction(b)));
   },
   div: (a, b) => {
     if (terminatingField.sign(b) === 0) throw new RangeError('division by zero in the rational field');
-    if (a instanceof Terminating && b instanceof Terminating && (b.m === 1n || b.m === -1n)) {
-      if (a.m === 0n) return ZERO;
-      return new Terminating(a.m * b.m, a.e2 - b.e2, a.e5 - b.e5);
+    if (a instanceof Terminating && b instanceof Terminating && (b.m === 1 || b.m === -1)) {
+      if (isZero(a.m)) return ZERO;
+      return new Terminating(b.m === 1 ? a.m : -a.m, a.e2 - b.e2, a.e5 - b.e5);
     }
     return fromFraction(asFraction(a).div(asFraction(b)));
   },
   neg: (a) => (a instanceof Terminating ? negate(a) : a.neg()),
-  abs: (a) => (a instanceof Terminating ? (a.m < 0n ? negate(a) : a) : a.abs()),
-  sign: (a) => (a instanceof Terminating ? (a.m > 0n ? 1 : a.m < 0n ? -1 : 0) : a.n === 0n ? 0 : Number(a.s)),
+  abs: (a) => (a instanceof Terminating ? (a.m < 0 ? negate(a) : a) : a.abs()),
+  sign: (a) => (a instanceof Terminating ? signOf(a.m) : a.n === 0n ? 0 : Number(a.s)),
   compare: (a, b) => terminatingField.sign(terminatingField.sub(a, b)),
   // Both representations are canonical, and a value with a 2^a·5^b denominator is always a Terminating.
   equals: (a, b) => (a instanceof Terminating && b instanceof Terminating ? a.m === b.m && a.e2 === b.e2 && a.e5 === b.e5 : !(a instanceof Terminating) && !(b instanceof Terminating) && a.equals(b)),

@@ -17,6 +17,8 @@ export interface MatrixCell {
   claimFailed: boolean;
   runs: number;
   counterexample?: Counterexample;
+  /** The one-parameter path t ↦ m(S_t θ) that decided unbounded or not-invariant. */
+  path?: { t: number; value: number }[];
   error?: string;
 }
 
@@ -64,6 +66,7 @@ export async function conformanceMatrix(metrics: readonly Metric[], opts: Matrix
         claimFailed: claim !== undefined && r.verdict !== claim,
         runs: r.runs,
         ...(r.counterexample ? { counterexample: r.counterexample } : {}),
+        ...(r.path ? { path: r.path } : {}),
         ...(r.error ? { error: r.error } : {}),
       };
     });

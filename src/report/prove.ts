@@ -15,28 +15,15 @@ import { loadRegistry, type Metric } from '../metrics/index.js';
 import { writeDirectoryAtomic } from '../output/atomic.js';
 import { renderSvg } from '../output/charts.js';
 import { anchor, escapeCell } from '../output/markdown.js';
-import { conformanceMatrix, matrixMarkdown, matrixSpec, type ConformanceMatrix } from './conformance.js';
-import {
-  curvatureFigure, curvatureSpec, figure5Figure, figure5Spec, figureMinimum, sharpnessFigure, sharpnessSpec,
-  type CurvatureFigure, type Figure5, type SharpnessFigure,
-} from './figures.js';
+import { conformanceMatrix, matrixMarkdown, matrixSpec } from './conformance.js';
+import { curvatureFigure, curvatureSpec, figure5Figure, figure5Spec, figureMinimum, sharpnessFigure, sharpnessSpec } from './figures.js';
+import { renderHtml } from './html.js';
 import { casesText, theoremMarkdown, theoremSections, type TheoremSection } from './sections.js';
 import { THEOREMS, type TheoremEntry } from './theorems.js';
+import type { ExtraSection, FigureData, ProofReport } from './report.js';
 import { summarise, type ProofSummary, type VitestJson } from './summary.js';
 
-/**
- * An optional section appended to the report (e.g. an experiment): its
- * Markdown (starting with a `## ` heading, which the contents list uses), its
- * facts for summary.json, and SVG figures written to figures/NAME (link them
- * from the Markdown as `figures/NAME`).
- */
-export interface ExtraSection {
-  markdown: string;
-  json: unknown;
-  figures: { name: string; svg: string }[];
-  /** Whether what the section checks holds (the report's verdict and exit code include it). */
-  ok: boolean;
-}
+export type { ExtraSection, FigureData, ProofReport } from './report.js';
 
 export interface ProveOptions {
   /** Every property's default case count is multiplied by this. */
@@ -58,22 +45,6 @@ export interface ProveOptions {
   figureAlphas?: number[];
   /** Extra sections, appended after the built-in ones. */
   extraSections?: (() => Promise<ExtraSection>)[];
-}
-
-export interface FigureData {
-  curvature: CurvatureFigure;
-  sharpness: SharpnessFigure;
-  figure5: Figure5;
-}
-
-/** Everything the report says, as summary.json holds it. */
-export interface ProofReport extends ProofSummary {
-  /** Every check passed, every witness certified, every declared metric claim held. */
-  ok: boolean;
-  theorems: TheoremSection[];
-  conformance: ConformanceMatrix;
-  figures: { files: Record<keyof FigureData | 'conformance', string>; data: FigureData };
-  extra: unknown[];
 }
 
 /** `vitest run properties` in a subprocess (its own worker threads), reporting JSON to `jsonPath`. */
@@ -226,14 +197,18 @@ export async function prove(opts: ProveOptions): Promise<ProofReport> {
     const theorems = theoremSections(summary, opts.theorems ?? THEOREMS);
     const ok = summary.failed === 0 && theorems.every((t) => t.ok) && conformance.claimsFailed === 0 && extra.every((e) => e.ok);
     const report: ProofReport = { ...summary, ok, theorems, conformance, figures: { files: { ...FIGURE_FILES }, data }, extra: extra.map((e) => e.json) };
+    const figures: Record<string, string> = {};
+    for (const [name, svg] of Object.entries(svgs)) figures[FIGURE_FILES[name as keyof typeof svgs]] = svg;
+    for (const e of extra) for (const f of e.figures) figures[`figures/${f.name}`] = f.svg;
     const files: Record<string, string> = {
       'index.md': renderMarkdown(report, extra),
+      // The same report as one self-contained page: the figures inlined, nothing to fetch.
+      'index.html': renderHtml(report, extra, figures),
       'summary.json': `${JSON.stringify(report, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`,
+      ...figures,
     };
-    for (const [name, svg] of Object.entries(svgs)) files[FIGURE_FILES[name as keyof typeof svgs]] = svg;
-    for (const e of extra) for (const f of e.figures) files[`figures/${f.name}`] = f.svg;
     writeDirectoryAtomic(opts.outDir, files, 'outDir');
-    log(`wrote ${join(opts.outDir, 'index.md')}: ${summary.passed} passed, ${summary.failed} failed; witnesses ${theorems.every((t) => t.ok) ? 'certified' : 'NOT all certified'}; claims ${conformance.claimsFailed === 0 ? 'hold' : `${conformance.claimsFailed} failed`}`);
+    log(`wrote ${join(opts.outDir, 'index.md')} and index.html: ${summary.passed} passed, ${summary.failed} failed; witnesses ${theorems.every((t) => t.ok) ? 'certified' : 'NOT all certified'}; claims ${conformance.claimsFailed === 0 ? 'hold' : `${conformance.claimsFailed} failed`}`);
     return report;
   } finally {
     stopSuite.abort();

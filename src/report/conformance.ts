@@ -114,7 +114,7 @@ export function matrixSpec(m: ConformanceMatrix): VegaLiteSpec {
     height: { step: 26 },
     data: { values },
     layer: [
-      { mark: { type: 'rect', stroke: 'white', strokeWidth: 2 }, encoding: { x, y, color: { field: 'verdict', type: 'nominal', title: 'verdict', scale: { domain: verdicts, range: verdicts.map((v) => VERDICT_COLOURS[v]) } } } },
+      { mark: { type: 'rect', stroke: 'white', strokeWidth: 2 }, encoding: { x, y, tooltip: [{ field: 'metric' }, { field: 'family' }, { field: 'label', title: 'verdict' }], color: { field: 'verdict', type: 'nominal', title: 'verdict', scale: { domain: verdicts, range: verdicts.map((v) => VERDICT_COLOURS[v]) } } } },
       { transform: [{ filter: "datum.claim === 'failed'" }], mark: { type: 'rect', fillOpacity: 0, stroke: 'black', strokeWidth: 3 }, encoding: { x, y } },
       { mark: { type: 'text', fontSize: 11 }, encoding: { x, y, text: { field: 'label' }, color: { value: 'white' } } },
     ],

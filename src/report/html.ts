@@ -269,7 +269,7 @@ pre { background: #f2f2f5; padding: .6rem; overflow-x: auto; } pre code { backgr
 .pass, .ok-mark { color: var(--ok); } .fail, .fail-mark { color: var(--fail); } .fail-mark, .ok-mark { font-weight: 700; }
 .scroll { overflow-x: auto; margin: .5rem 0; }
 table { border-collapse: collapse; font-size: 14px; } th, td { border: 1px solid var(--line); padding: .25rem .5rem; text-align: left; vertical-align: top; }
-thead th { background: #f6f6f8; } .pass, .fail { white-space: nowrap; } td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+thead th { background: #f6f6f8; } td > .pass, td > .fail { white-space: nowrap; } td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 tr.failed { background: #fdecea; } tr.failed td:first-child, tr.failed th:first-child { box-shadow: inset 4px 0 var(--fail); }
 blockquote.math { margin: .5rem 0; padding: .6rem 1rem; border-left: 4px solid #8fa8d6; background: #f4f7fc; font-family: "STIX Two Text", "Cambria Math", "DejaVu Serif", serif; font-size: 1.05rem; }
 section.theorem.failed { border-left: 4px solid var(--fail); padding-left: .8rem; }

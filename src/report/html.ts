@@ -277,7 +277,7 @@ section.theorem.failed { border-left: 4px solid var(--fail); padding-left: .8rem
 .replay { display: flex; gap: .4rem; align-items: flex-start; margin: .4rem 0; } .replay code { flex: 1; background: #fff; border: 1px solid var(--fail); padding: .3rem; display: block; }
 button.copy { font: inherit; font-size: 13px; padding: .2rem .6rem; cursor: pointer; border: 1px solid var(--muted); border-radius: 4px; background: #fff; }
 figure.chart { margin: 1rem 0; } figure.chart svg { max-width: 100%; height: auto; display: block; } figcaption { color: var(--muted); font-size: 14px; }
-table.matrix td.verdict-cell a { color: #fff; font-weight: 600; text-decoration: none; display: block; } table.matrix td.claim-failed { outline: 3px solid #000; outline-offset: -3px; }
+table.matrix td.verdict-cell a { color: #fff; font-weight: 600; text-decoration: none; display: block; } table.matrix td.claim-failed { outline: 3px solid black; outline-offset: -3px; }
 .verdict { color: #fff; padding: 0 .4rem; border-radius: 3px; } .cell-detail { border-top: 1px solid var(--line); padding: .3rem 0; } .cell-detail.failed h4 { color: var(--fail); }
 .cell-detail h4 { margin: .4rem 0; } .small { font-size: 12px; color: var(--muted); font-weight: normal; }
 input#filter { font: inherit; padding: .3rem .5rem; width: min(28rem, 100%); }
@@ -347,6 +347,7 @@ export function renderHtml(r: ProofReport, extra: readonly ExtraSection[], figur
   const body = [
     '<ul>',
     `<li>Seed <code>${r.seed}</code>, scale ${r.runScale}×. Replay the whole report: ${copyBlock(`npx flatcheck prove --seed ${r.seed} --scale ${r.runScale}`)}</li>`,
+    ...(r.shards ? [`<li>Merged from ${r.shards.length} shards: ${r.shards.map((h) => `${h.index}/${h.count} (seed <code>${h.seed}</code>, scale ${h.scale}×)`).join(', ')}</li>`] : []),
     `<li>Property checks: <strong>${r.passed} passed, <span class="${r.failed ? 'fail' : ''}">${r.failed} failed</span></strong>, at ${r.runScale}× each property's default case count (<code>npm test</code> runs 1×)</li>`,
     `<li>Sample witnesses re-checked exactly: <strong>${witnesses.filter((t) => t.witness!.certified).length} of ${withWitness} certified</strong></li>`,
     `<li>Conformance matrix: ${c.rows.length} metrics × ${c.families.length} families, ${c.runs} cases per cell: <strong class="${c.claimsFailed ? 'fail' : 'pass'}">${c.claimsFailed === 0 ? 'every declared claim holds' : `${c.claimsFailed} declared claims failed`}</strong></li>`,

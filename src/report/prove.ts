@@ -21,7 +21,8 @@ import { renderHtml } from './html.js';
 import { casesText, theoremMarkdown, theoremSections, type TheoremSection } from './sections.js';
 import { THEOREMS, type TheoremEntry } from './theorems.js';
 import type { ExtraSection, FigureData, ProofReport } from './report.js';
-import { summarise, type ProofSummary, type VitestJson } from './summary.js';
+import { shardResult, writeShard, type ShardResult } from './shards.js';
+import { summarise, type ProofSummary, type ShardInfo, type VitestJson } from './summary.js';
 
 export type { ExtraSection, FigureData, ProofReport } from './report.js';
 
@@ -45,15 +46,20 @@ export interface ProveOptions {
   figureAlphas?: number[];
   /** Extra sections, appended after the built-in ones. */
   extraSections?: (() => Promise<ExtraSection>)[];
+  /** What vitest runs (default: every file under properties/). */
+  filters?: string[];
+  /** The shards the suite's results were merged from (`runSuite` returns their joined results): recorded in the report. */
+  shards?: ShardInfo[];
 }
 
-/** `vitest run properties` in a subprocess (its own worker threads), reporting JSON to `jsonPath`. */
-export function runVitest(opts: ProveOptions, jsonPath: string, signal?: AbortSignal): Promise<VitestJson> {
+/** `vitest run properties` in a subprocess (its own worker threads), reporting JSON to `jsonPath`; one shard of it with `shard`. */
+export function runVitest(opts: ProveOptions, jsonPath: string, signal?: AbortSignal, shard?: { index: number; count: number }): Promise<VitestJson> {
   // vitest's package.json exports no path to its bin: resolve the package root, then its declared bin.
   const packageJson = createRequire(import.meta.url).resolve('vitest/package.json');
   const vitest = join(dirname(packageJson), (JSON.parse(readFileSync(packageJson, 'utf8')) as { bin: { vitest: string } }).bin.vitest);
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [vitest, 'run', 'properties', '--coverage.enabled=false'], {
+    const args = [vitest, 'run', ...(opts.filters ?? ['properties']), '--coverage.enabled=false', ...(shard ? [`--shard=${shard.index}/${shard.count}`] : [])];
+    const child = spawn(process.execPath, args, {
       cwd: opts.root,
       env: { ...process.env, FLATCHECK_RUNS_SCALE: String(opts.scale), FLATCHECK_SEED: String(opts.seed), FLATCHECK_VITEST_JSON: jsonPath },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -101,6 +107,7 @@ export function renderMarkdown(r: ProofReport, extra: readonly ExtraSection[] = 
     '',
     `- **Verdict: ${r.ok ? '✅ everything holds' : '❌ something failed (see below)'}**`,
     `- Seed: \`${r.seed}\` (replay the suite with \`FLATCHECK_SEED=${r.seed} FLATCHECK_RUNS_SCALE=${r.runScale} npx vitest run properties\`, the whole report with \`npx flatcheck prove --seed ${r.seed} --scale ${r.runScale}\`)`,
+    ...(r.shards ? [`- Merged from ${r.shards.length} shards: ${r.shards.map((h) => `${h.index}/${h.count} (seed ${h.seed}, scale ${h.scale}×)`).join(', ')}`] : []),
     `- Property checks: **${r.passed} passed, ${r.failed} failed**, at ${r.runScale}× each property's default case count (\`npm test\` runs 1×)`,
     `- Sample witnesses re-checked exactly: **${witnesses.filter((t) => t.witness!.certified).length} of ${r.theorems.filter((t) => THEOREM_HAS_WITNESS(t)).length} certified**`,
     `- Conformance matrix: ${c.rows.length} metrics × ${c.families.length} families, ${c.runs} cases per cell: **${c.claimsFailed === 0 ? 'every declared claim holds' : `${c.claimsFailed} declared claims failed`}**`,
@@ -162,6 +169,23 @@ export function exitCode(report: Pick<ProofReport, 'ok'>): number {
   return report.ok ? 0 : 1;
 }
 
+/** One shard of the theorem suite (`flatcheck prove --shard i/n --out DIR`): its results, written to DIR/shard.json whole or not at all. */
+export async function proveShard(opts: ProveOptions & { shard: { index: number; count: number } }): Promise<ShardResult> {
+  const log = opts.log ?? (() => {});
+  const work = join(tmpdir(), `flatcheck-prove-${process.pid}`);
+  mkdirSync(work, { recursive: true });
+  try {
+    log(`running shard ${opts.shard.index}/${opts.shard.count} of the theorem suite: ${opts.scale}× the default cases, seed ${opts.seed}`);
+    const json = await (opts.runSuite ?? ((o, path, signal) => runVitest(o, path, signal, opts.shard)))(opts, join(work, 'vitest.json'), new AbortController().signal);
+    const shard = shardResult({ ...opts.shard, seed: opts.seed, scale: opts.scale }, json, opts.root);
+    writeShard(opts.outDir, shard, 'outDir');
+    log(`wrote ${join(opts.outDir, 'shard.json')}: ${json.numPassedTests} passed, ${json.numFailedTests} failed in ${json.testResults.length} files`);
+    return shard;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 export async function prove(opts: ProveOptions): Promise<ProofReport> {
   const log = opts.log ?? (() => {});
   const work = join(tmpdir(), `flatcheck-prove-${process.pid}`);
@@ -169,7 +193,8 @@ export async function prove(opts: ProveOptions): Promise<ProofReport> {
   // If a step here throws, the suite's subprocess is stopped rather than left running.
   const stopSuite = new AbortController();
   try {
-    log(`running the theorem suite: ${readdirSync(join(opts.root, 'properties')).filter((f) => f.endsWith('.prop.ts')).length} files, ${opts.scale}× the default cases, seed ${opts.seed}`);
+    if (opts.shards) log(`merging the theorem suite's results from ${opts.shards.length} shards`);
+    else log(`running the theorem suite: ${readdirSync(join(opts.root, 'properties')).filter((f) => f.endsWith('.prop.ts')).length} files, ${opts.scale}× the default cases, seed ${opts.seed}`);
     // The suite runs in a subprocess (its own worker threads) while the matrix and figures are computed here.
     const suite = (opts.runSuite ?? runVitest)(opts, join(work, 'vitest.json'), stopSuite.signal);
     suite.catch(() => {}); // awaited below; this only keeps an early rejection from being reported as unhandled

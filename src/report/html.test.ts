@@ -111,6 +111,8 @@ describe.skipIf(!available && !process.env.CI)('report/index.html in chromium', 
     // Every matrix cell links to its counterexample or growth path; the failed claim's cell has both.
     const cells = await page.$$eval('table.matrix td.verdict-cell a', (as) => as.map((a) => a.getAttribute('href')));
     expect(cells).toHaveLength(6);
+    // The heat map's cells link to the same details.
+    expect(await page.$$eval('#figure-conformance svg a', (as) => as.map((a) => a.getAttribute('href')))).toEqual(cells);
     const failedCell = page.locator('#cell-weight-decay-layer-scale');
     await expect(failedCell.textContent()).resolves.toMatch(/Counterexample[\s\S]*Growth path/);
   });

@@ -70,10 +70,11 @@ function inline(md: string): string {
     .map((part) => {
       if (part.startsWith('`') && part.endsWith('`') && part.length > 1) return `<code>${escapeHtml(part.slice(1, -1))}</code>`;
       return escapeHtml(part)
+        // A backslash-escaped character is itself (as an entity, so no rule below reads it as markup).
+        .replace(/\\([\\`*_{}[\]()#+\-.!|])/g, (_, c: string) => `&#${c.charCodeAt(0)};`)
         .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
         .replace(/(^|[^*\w])\*([^*\s][^*]*)\*/g, '$1<em>$2</em>')
-        .replace(/\[([^\]]+)\]\((#[^)\s]+)\)/g, '<a href="$2">$1</a>')
-        .replace(/\\\|/g, '|');
+        .replace(/\[([^\]]+)\]\((#[^)\s]+)\)/g, '<a href="$2">$1</a>');
     })
     .join('');
 }
@@ -140,12 +141,16 @@ export function inlineSvg(svg: string, prefix: string): string {
     .replace(/<g\b([^>]*?)role="graphics-symbol"([^>]*?)aria-label="([^"]*)"([^>]*)>/g, '<g$1role="graphics-symbol"$2aria-label="$3"$4><title>$3</title>');
 }
 
-function figureHtml(figures: Readonly<Record<string, string>>, path: string, caption: string): string {
+function figureHtml(figures: Readonly<Record<string, string>>, path: string, caption: string, edit: (svg: string) => string = (svg) => svg): string {
   const svg = figures[path];
   const id = `figure-${anchor(path.replace(/^figures\//, '').replace(/\.svg$/, ''))}`;
   if (svg === undefined) return `<p class="fail">Missing figure ${escapeHtml(path)}</p>`;
-  return `<figure id="${id}" class="chart">${inlineSvg(svg, id)}<figcaption>${inline(caption)}</figcaption></figure>`;
+  return `<figure id="${id}" class="chart">${edit(inlineSvg(svg, id))}<figcaption>${inline(caption)}</figcaption></figure>`;
 }
+
+/** The heat map's cells (rect marks labelled "…metric: M; …family: F") as links to their details, like the table's. */
+const linkHeatMapCells = (svg: string) =>
+  svg.replace(/<path aria-label="[^"]*?metric: ([^;"]+);[^"]*?family: ([^;"]+)"[^>]*><title>[^<]*<\/title><\/path>/g, (cell, metric: string, family: string) => `<a href="#${cellId(metric, family)}">${cell}</a>`);
 
 /** The shell command that replays one property check: its file, its full name as a vitest -t pattern, the report's seed and scale. */
 export function replayCommand(file: string, statement: string, title: string, seed: number, scale: number): string {
@@ -225,7 +230,7 @@ function matrixHtml(m: ConformanceMatrix, figures: Readonly<Record<string, strin
     const cells = r.cells.map((c) => `<td class="verdict-cell${c.claimFailed ? ' claim-failed' : ''}" style="background:${VERDICT_COLOURS[c.verdict]}"><a href="#${cellId(r.metric, c.family)}">${c.verdict}${c.claim ? (c.claimFailed ? ` ✗ claimed ${c.claim}` : ' ✓') : ''}</a></td>`);
     out.push(`<tr class="${r.claims.ok ? '' : 'failed'}"><th scope="row"><code>${escapeHtml(r.metric)}</code>${r.title ? `<br><span class="small">${escapeHtml(r.title)}</span>` : ''}</th>${cells.join('')}<td class="${r.claims.ok ? '' : 'fail'}">${escapeHtml(claims)}</td></tr>`);
   }
-  out.push('</tbody></table></div>', figureHtml(figures, heatMap, 'The conformance matrix as a heat map.'), '<h3 id="matrix-cells">Every cell: counterexample or growth path</h3>');
+  out.push('</tbody></table></div>', figureHtml(figures, heatMap, 'The conformance matrix as a heat map (each cell links to its details).', linkHeatMapCells), '<h3 id="matrix-cells">Every cell: counterexample or growth path</h3>');
   for (const r of m.rows) for (const c of r.cells) out.push(cellDetail(r.metric, c, m.runs, m.seed));
   return out.join('\n');
 }

@@ -343,13 +343,11 @@ export function renderHtml(r: ProofReport, extra: readonly ExtraSection[], figur
     `<li><a href="#appendix">Appendix: every property check</a>${failedRows.length ? `<ol>${failedRows.map((row) => `<li><a href="#${row.id}" class="fail">✗ ${escapeHtml(row.check.title)}</a></li>`).join('')}</ol>` : ''}</li>`,
     '</ol>',
   ].join('\n');
-  // The title and verdict come first: on a phone the contents follow them, on a desktop they sit in the sidebar.
+  // The title, verdict and counts come first: on a phone the contents follow them, on a desktop they sit in the sidebar.
   const header = [
     '<h1>flatcheck proof report</h1>',
     `<p>Dinh, Pascanu, Bengio &amp; Bengio, <em>Sharp Minima Can Generalize For Deep Nets</em> (ICML 2017), checked as executable properties: every symmetry of a rectifier network leaves the function unchanged, yet moves its Hessian norm, ε-sharpness and flat volume as far as we like.</p>`,
     `<div id="verdict" class="banner ${r.ok ? 'ok' : 'failed'}" role="status">${r.ok ? '✓ Verdict: everything holds' : '✗ Verdict: something failed (see the marked sections)'}</div>`,
-  ].join('\n');
-  const body = [
     '<ul>',
     `<li>Seed <code>${r.seed}</code>, scale ${r.runScale}×. Replay the whole report: ${copyBlock(`npx flatcheck prove --seed ${r.seed} --scale ${r.runScale}`)}</li>`,
     ...(r.shards ? [`<li>Merged from ${r.shards.length} shards: ${r.shards.map((h) => `${h.index}/${h.count} (seed <code>${h.seed}</code>, scale ${h.scale}×)`).join(', ')}</li>`] : []),
@@ -358,6 +356,8 @@ export function renderHtml(r: ProofReport, extra: readonly ExtraSection[], figur
     `<li>Conformance matrix: ${c.rows.length} metrics × ${c.families.length} families, ${c.runs} cases per cell: <strong class="${c.claimsFailed ? 'fail' : 'pass'}">${c.claimsFailed === 0 ? 'every declared claim holds' : `${c.claimsFailed} declared claims failed`}</strong></li>`,
     ...extra.map((e, i) => `<li>${escapeHtml(extraTitles[i]!)}: <strong class="${e.ok ? 'pass' : 'fail'}">${e.ok ? 'holds' : 'failed'}</strong></li>`),
     '</ul>',
+  ].join('\n');
+  const body = [
     '<h2 id="theorems">Theorems</h2>',
     '<p>Each result: its statement, its source, the property checks that cover it (with the fast-check cases they ran and the seed), and a sample witness computed on a small seeded network and re-checked from scratch in exact rational arithmetic.</p>',
     ...r.theorems.map((t) => theoremHtml(t, r.runScale, checkIds)),

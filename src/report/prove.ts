@@ -69,8 +69,12 @@ export function runVitest(opts: ProveOptions, jsonPath: string, signal?: AbortSi
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-20_000)));
     child.on('error', fail);
     child.on('close', (status) => {
-      if (!existsSync(jsonPath)) fail(new Error(`the property suite did not report (exit ${status}):\n${stderr}`));
-      else done(JSON.parse(readFileSync(jsonPath, 'utf8')) as VitestJson);
+      if (!existsSync(jsonPath)) return fail(new Error(`the property suite did not report (exit ${status}):\n${stderr}`));
+      const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as VitestJson;
+      // A run that failed with no failing test or file (vitest's own error, an unhandled error) or ran nothing is no pass.
+      const explained = json.numFailedTests > 0 || json.testResults.some((f) => f.status === 'failed');
+      if ((json.success === false && !explained) || json.testResults.length === 0) fail(new Error(`the property suite did not run cleanly (exit ${status}, ${json.testResults.length} files):\n${stderr}`));
+      else done(json);
     });
   });
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,12 @@ describe('sharded prove runs', () => {
     expect(readFileSync(join(work, 'merged/index.md'), 'utf8')).toContain('- Merged from 2 shards: 1/2 (seed 7, scale 1×), 2/2 (seed 7, scale 1×)');
     expect(readFileSync(join(work, 'merged/index.html'), 'utf8')).toContain('Merged from 2 shards');
     expect(whole.shards).toBeUndefined();
+  });
+
+  it('a shard that vitest cannot run (more shards than files) is an error, never an empty pass, and writes nothing', async () => {
+    const opts = await base();
+    await expect(proveShard({ ...opts, outDir: join(work, 'too-many'), shard: { index: 3, count: 3 } })).rejects.toThrow('the property suite did not run cleanly');
+    expect(existsSync(join(work, 'too-many'))).toBe(false);
   });
 
   it('a set of shards that is not one whole run is bad input naming --merge', () => {

@@ -13,6 +13,8 @@ interface VitestAssertion {
   meta?: { fastCheck?: CaseCount; covers?: TheoremId[] };
 }
 export interface VitestJson {
+  /** false when any test, file or the run itself failed. */
+  success?: boolean;
   numPassedTests: number;
   numFailedTests: number;
   testResults: { name: string; status?: string; assertionResults: VitestAssertion[] }[];

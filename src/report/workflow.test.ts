@@ -5,7 +5,7 @@
  * Parsed with a small YAML reader for the subset the workflow uses (block mappings
  * and sequences, flow sequences of scalars, quoted and plain scalars, comments).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../cli/args.js';
@@ -84,6 +84,8 @@ describe('the deep-proof workflow', () => {
   it('runs a matrix of shards 1…n at the chosen scale and seed and merges every one into one report', () => {
     const shards = jobs.shard!.strategy!.matrix.shard;
     expect(shards.length).toBeGreaterThanOrEqual(2);
+    // vitest shards by file: no more shards than property files (prove --shard refuses more).
+    expect(shards.length).toBeLessThanOrEqual(readdirSync(`${root}properties`).filter((f) => f.endsWith('.prop.ts')).length);
     expect(shards).toEqual(shards.map((_, i) => String(i + 1)));
     const shardRun = jobs.shard!.steps.find((s) => s.run?.startsWith('npx flatcheck prove'))!.run!;
     expect(shardRun).toContain('--shard ${{ matrix.shard }}/${{ strategy.job-total }}');

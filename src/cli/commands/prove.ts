@@ -1,5 +1,5 @@
 /** `flatcheck prove`: the theorem suite at report-grade run counts, written to report/; or one shard of it, or a report merged from shards. */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { optionalFlag, parseArgs, parseInteger } from '../args.js';
@@ -35,6 +35,9 @@ export async function proveCommand(argv: string[]): Promise<CommandResult> {
   const log = phaseLog(process.stderr);
   if (shardText !== undefined) {
     const shard = parseShard(shardText);
+    // vitest shards by file: more shards than property files would leave some empty.
+    const files = readdirSync(join(root, 'properties')).filter((f) => f.endsWith('.prop.ts')).length;
+    if (shard.count > files) throw new InputError('--shard', shardText, `i/n with n at most ${files}, the number of property files`);
     const result = await proveShard({ scale, seed, outDir, root, log, shard });
     const { numPassedTests: passed, numFailedTests: failed } = result.vitest;
     const stdout = args.flags.has('json') ? JSON.stringify({ ok: failed === 0, passed, failed, shard: shardText, seed, scale }) : `shard ${shardText}: ${passed} passed, ${failed} failed`;

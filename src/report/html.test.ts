@@ -108,6 +108,8 @@ describe.skipIf(!available && !process.env.CI)('report/index.html in chromium', 
     const missing = await page.evaluate<string[]>('[...document.querySelectorAll(\'a[href^="#"]\')].map((a) => a.getAttribute("href").slice(1)).filter((id) => !document.getElementById(decodeURIComponent(id)))');
     expect(await page.locator('a[href^="#"]').count()).toBeGreaterThan(20);
     expect(missing).toEqual([]);
+    // …and to one element each: no id on the page twice (the inlined SVGs' own ids are prefixed per figure).
+    expect(await page.evaluate<string[]>('(() => { const seen = new Set(), twice = []; for (const e of document.querySelectorAll("[id]")) { if (seen.has(e.id)) twice.push(e.id); seen.add(e.id); } return twice; })()')).toEqual([]);
     // Every matrix cell links to its counterexample or growth path; the failed claim's cell has both.
     const cells = await page.$$eval('table.matrix td.verdict-cell a', (as) => as.map((a) => a.getAttribute('href')));
     expect(cells).toHaveLength(6);

@@ -298,7 +298,7 @@ input#filter { font: inherit; padding: .3rem .5rem; width: min(28rem, 100%); }
   a { color: inherit; text-decoration: none; } tr.check-row { display: table-row !important; }
   .banner { -webkit-print-color-adjust: exact; print-color-adjust: exact; } td.verdict-cell, tr.failed, .verdict { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   figure, table, blockquote, .cell-detail, tr { break-inside: avoid; } h2, h3, h4 { break-after: avoid; }
-  details > *:not(summary) { display: block; } table { font-size: 9pt; }
+  table { font-size: 9pt; }
 }`;
 
 const SCRIPT = `
@@ -312,6 +312,8 @@ const SCRIPT = `
     for (const row of rows) { const hit = words.every((w) => row.dataset.search.includes(w)); row.hidden = !hit; if (hit) shown++; }
     count.textContent = shown + ' of ' + rows.length;
   });
+  // On paper the failures' messages are shown: open their <details> before printing.
+  window.addEventListener('beforeprint', () => { for (const d of document.querySelectorAll('tr.failed details')) d.open = true; });
   const fallback = (text) => { const t = document.createElement('textarea'); t.value = text; document.body.append(t); t.select(); try { document.execCommand('copy'); } finally { t.remove(); } };
   document.addEventListener('click', (event) => {
     const button = event.target.closest('button.copy');
@@ -363,13 +365,13 @@ export function renderHtml(r: ProofReport, extra: readonly ExtraSection[], figur
     ...r.theorems.map((t) => theoremHtml(t, r.runScale, checkIds)),
     '<h2 id="figures">Figures</h2>',
     `<p>Drawn at a seeded teacher–student minimum (L = 0 and ∇L = 0 exactly): ${escapeHtml(d.curvature.network)}. Hover a point for its values; the plotted numbers are also in <code>summary.json</code> under <code>figures.data</code>.</p>`,
-    '<h3 id="figure-hessian">The Hessian against α (Theorems 3–4)</h3>',
+    '<h3 id="hessian-against-alpha">The Hessian against α (Theorems 3–4)</h3>',
     `<p>T<sub>α</sub>θ = (α·W₁, W₂/α) computes the same function for every α &gt; 0. Its Hessian H′ = D⁻¹HD⁻¹ scales the second layer's block by α² and the first's by α⁻²: on log–log axes the spectral norm and the trace follow slopes +2 and −2 (dashed: the asymptotes).</p>`,
     figureHtml(figures, f.curvature, 'Hessian spectral norm and trace against α.'),
-    '<h3 id="figure-sharpness">ε-sharpness against α (Section 4.3)</h3>',
+    '<h3 id="sharpness-against-alpha">ε-sharpness against α (Section 4.3)</h3>',
     `<p>ε = ${d.sharpness.epsilon}: the ball's ε-sharpness follows |||∇²L|||₂ε²/2(1+L) (dashed) and grows as α<sup>±2</sup>; Keskar's box (×100) grows in both directions too. Every value is a lower bound found by projected gradient ascent.</p>`,
     figureHtml(figures, f.sharpness, 'ε-sharpness against α.'),
-    '<h3 id="figure-5">One minimum in two parametrisations (the paper\'s Figure 5)</h3>',
+    '<h3 id="one-minimum-two-parametrisations">One minimum in two parametrisations (the paper\'s Figure 5)</h3>',
     `<p>The loss along the top Hessian eigenvector v through the minimum θ*, against t (θ = θ* + t·v) and against the coordinate of η = g⁻¹(θ) along v. Curvature at the minimum along v: ${d.figure5.curvature.toPrecision(4)} in θ, ${d.figure5.maps.map((m) => `${m.curvature.toPrecision(4)} (${escapeHtml(m.name)})`).join(', ')}.</p>`,
     figureHtml(figures, f.figure5, 'The same loss in θ and in two η parametrisations.'),
     '<h2 id="conformance-matrix">Conformance matrix</h2>',

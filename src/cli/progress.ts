@@ -13,3 +13,10 @@ export function progressBar(stream: { isTTY?: boolean; write(text: string): unkn
     clear: () => stream.write('\r\x1b[K'),
   };
 }
+
+/** The log of a long verb's phases: on a terminal, each line prefixed with the time since the start; nothing when piped. */
+export function phaseLog(stream: { isTTY?: boolean; write(text: string): unknown }, now: () => number = Date.now): (line: string) => void {
+  if (!stream.isTTY) return () => {};
+  const start = now();
+  return (line) => stream.write(`[${((now() - start) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
+}

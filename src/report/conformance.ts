@@ -17,6 +17,8 @@ export interface MatrixCell {
   claimFailed: boolean;
   runs: number;
   counterexample?: Counterexample;
+  /** The one-parameter path t ↦ m(S_t θ) that decided unbounded or not-invariant. */
+  path?: { t: number; value: number }[];
   error?: string;
 }
 
@@ -64,6 +66,7 @@ export async function conformanceMatrix(metrics: readonly Metric[], opts: Matrix
         claimFailed: claim !== undefined && r.verdict !== claim,
         runs: r.runs,
         ...(r.counterexample ? { counterexample: r.counterexample } : {}),
+        ...(r.path ? { path: r.path } : {}),
         ...(r.error ? { error: r.error } : {}),
       };
     });
@@ -111,7 +114,7 @@ export function matrixSpec(m: ConformanceMatrix): VegaLiteSpec {
     height: { step: 26 },
     data: { values },
     layer: [
-      { mark: { type: 'rect', stroke: 'white', strokeWidth: 2 }, encoding: { x, y, color: { field: 'verdict', type: 'nominal', title: 'verdict', scale: { domain: verdicts, range: verdicts.map((v) => VERDICT_COLOURS[v]) } } } },
+      { mark: { type: 'rect', stroke: 'white', strokeWidth: 2 }, encoding: { x, y, tooltip: [{ field: 'metric' }, { field: 'family' }, { field: 'label', title: 'verdict' }], color: { field: 'verdict', type: 'nominal', title: 'verdict', scale: { domain: verdicts, range: verdicts.map((v) => VERDICT_COLOURS[v]) } } } },
       { transform: [{ filter: "datum.claim === 'failed'" }], mark: { type: 'rect', fillOpacity: 0, stroke: 'black', strokeWidth: 3 }, encoding: { x, y } },
       { mark: { type: 'text', fontSize: 11 }, encoding: { x, y, text: { field: 'label' }, color: { value: 'white' } } },
     ],

@@ -84,6 +84,13 @@ function logAxis(field: string, title: string, values: readonly number[]) {
   const decades = Array.from({ length: hi - lo + 1 }, (_, i) => 10 ** (lo + i));
   return { field, type: 'quantitative' as const, title, scale: { type: 'log' as const, base: 10 }, axis: { values: decades, format: '.0e' } };
 }
+/** A data point's tooltip (an SVG <title> in the report page, from vega's aria description): its series and values at full precision. */
+const pointTooltip = (x: string, xTitle: string, y: string, yTitle: string) => [
+  { field: 'series', type: 'nominal' as const, title: 'series' },
+  { field: x, type: 'quantitative' as const, title: xTitle, format: '.6~g' },
+  { field: y, type: 'quantitative' as const, title: yTitle, format: '.6~g' },
+];
+
 /** α on a log₂ axis, labelled 2^k. */
 const alphaAxis = {
   field: 'alpha', type: 'quantitative' as const, title: 'α  (T_α θ = (α·W₁, W₂/α)), log scale',
@@ -109,7 +116,7 @@ export function curvatureSpec(fig: CurvatureFigure): VegaLiteSpec {
     layer: [
       { data: { values: reference }, mark: { type: 'line', strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { x: alphaAxis, y, color: { field: 'series', type: 'nominal', title: null }, detail: { field: 'series' } } },
       { data: { values: data }, mark: { type: 'line', point: false, strokeWidth: 1 }, encoding: { x: alphaAxis, y, color: { field: 'series', type: 'nominal', title: null } } },
-      { data: { values: data }, mark: { type: 'point', filled: true, size: 30 }, encoding: { x: alphaAxis, y, color: { field: 'series', type: 'nominal', title: null } } },
+      { data: { values: data }, mark: { type: 'point', filled: true, size: 30 }, encoding: { x: alphaAxis, y, color: { field: 'series', type: 'nominal', title: null }, tooltip: pointTooltip('alpha', 'α', 'value', 'curvature') } },
     ],
     config: { legend: { orient: 'bottom', columns: 2, labelLimit: 300, symbolType: 'stroke' } },
   } as VegaLiteSpec;
@@ -163,7 +170,7 @@ export function sharpnessSpec(fig: SharpnessFigure): VegaLiteSpec {
     layer: [
       { data: { values: quadratic }, mark: { type: 'line', strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { x: alphaAxis, y, color } },
       { data: { values: data }, mark: { type: 'line', strokeWidth: 1 }, encoding: { x: alphaAxis, y, color } },
-      { data: { values: data }, mark: { type: 'point', filled: true, size: 30 }, encoding: { x: alphaAxis, y, color } },
+      { data: { values: data }, mark: { type: 'point', filled: true, size: 30 }, encoding: { x: alphaAxis, y, color, tooltip: pointTooltip('alpha', 'α', 'value', 'ε-sharpness') } },
     ],
     config: { legend: { orient: 'bottom', columns: 1, labelLimit: 400, symbolType: 'stroke' } },
   } as VegaLiteSpec;
@@ -243,7 +250,7 @@ export function figure5Spec(fig: Figure5): VegaLiteSpec {
     height: 360,
     layer: [
       { data: { values: data }, mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x, y, color, order: { field: 'coordinate' } } },
-      { data: { values: data }, mark: { type: 'point', filled: true, size: 20 }, encoding: { x, y, color } },
+      { data: { values: data }, mark: { type: 'point', filled: true, size: 20 }, encoding: { x, y, color, tooltip: pointTooltip('coordinate', 'coordinate', 'loss', 'L') } },
     ],
     config: { legend: { orient: 'bottom', columns: 1, labelLimit: 400, symbolType: 'stroke' } },
   } as VegaLiteSpec;

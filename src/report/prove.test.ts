@@ -56,6 +56,11 @@ describe('prove', () => {
       expect(md).toContain(`](figures/${f}.svg)`);
       expect(readFileSync(join(opts.outDir, `figures/${f}.svg`), 'utf8').startsWith('<svg')).toBe(true);
     }
+    // index.html: the same report, one file, every figure inlined (the browser test, html.test.ts, checks it renders).
+    const html = readFileSync(join(opts.outDir, 'index.html'), 'utf8');
+    expect(html.match(/<figure id="figure-[^"]+" class="chart"><svg\b/g)).toHaveLength(4);
+    expect(html).not.toMatch(/\b(src|href)="(?!#|data:)/);
+    expect(html).toContain('npx vitest run \'properties/flat-volume.prop.ts\' -t \'Theorem 2: stand-in fails\'');
     // The theorem table meets the suite through the checks' `covers` tags: Theorem 2 has its two tagged checks, its case count and a certified witness.
     const t2 = report.theorems.find((t) => t.id === 'theorem-2')!;
     expect(t2).toMatchObject({ passed: 1, failed: 1, cases: 400, ok: false });

@@ -15,28 +15,16 @@ import { loadRegistry, type Metric } from '../metrics/index.js';
 import { writeDirectoryAtomic } from '../output/atomic.js';
 import { renderSvg } from '../output/charts.js';
 import { anchor, escapeCell } from '../output/markdown.js';
-import { conformanceMatrix, matrixMarkdown, matrixSpec, type ConformanceMatrix } from './conformance.js';
-import {
-  curvatureFigure, curvatureSpec, figure5Figure, figure5Spec, figureMinimum, sharpnessFigure, sharpnessSpec,
-  type CurvatureFigure, type Figure5, type SharpnessFigure,
-} from './figures.js';
+import { conformanceMatrix, matrixMarkdown, matrixSpec } from './conformance.js';
+import { curvatureFigure, curvatureSpec, figure5Figure, figure5Spec, figureMinimum, sharpnessFigure, sharpnessSpec } from './figures.js';
+import { renderHtml } from './html.js';
 import { casesText, theoremMarkdown, theoremSections, type TheoremSection } from './sections.js';
 import { THEOREMS, type TheoremEntry } from './theorems.js';
-import { summarise, type ProofSummary, type VitestJson } from './summary.js';
+import type { ExtraSection, FigureData, ProofReport } from './report.js';
+import { shardResult, writeShard, type ShardResult } from './shards.js';
+import { summarise, type ProofSummary, type ShardInfo, type VitestJson } from './summary.js';
 
-/**
- * An optional section appended to the report (e.g. an experiment): its
- * Markdown (starting with a `## ` heading, which the contents list uses), its
- * facts for summary.json, and SVG figures written to figures/NAME (link them
- * from the Markdown as `figures/NAME`).
- */
-export interface ExtraSection {
-  markdown: string;
-  json: unknown;
-  figures: { name: string; svg: string }[];
-  /** Whether what the section checks holds (the report's verdict and exit code include it). */
-  ok: boolean;
-}
+export type { ExtraSection, FigureData, ProofReport } from './report.js';
 
 export interface ProveOptions {
   /** Every property's default case count is multiplied by this. */
@@ -58,31 +46,20 @@ export interface ProveOptions {
   figureAlphas?: number[];
   /** Extra sections, appended after the built-in ones. */
   extraSections?: (() => Promise<ExtraSection>)[];
+  /** What vitest runs (default: every file under properties/). */
+  filters?: string[];
+  /** The shards the suite's results were merged from (`runSuite` returns their joined results): recorded in the report. */
+  shards?: ShardInfo[];
 }
 
-export interface FigureData {
-  curvature: CurvatureFigure;
-  sharpness: SharpnessFigure;
-  figure5: Figure5;
-}
-
-/** Everything the report says, as summary.json holds it. */
-export interface ProofReport extends ProofSummary {
-  /** Every check passed, every witness certified, every declared metric claim held. */
-  ok: boolean;
-  theorems: TheoremSection[];
-  conformance: ConformanceMatrix;
-  figures: { files: Record<keyof FigureData | 'conformance', string>; data: FigureData };
-  extra: unknown[];
-}
-
-/** `vitest run properties` in a subprocess (its own worker threads), reporting JSON to `jsonPath`. */
-export function runVitest(opts: ProveOptions, jsonPath: string, signal?: AbortSignal): Promise<VitestJson> {
+/** `vitest run properties` in a subprocess (its own worker threads), reporting JSON to `jsonPath`; one shard of it with `shard`. */
+export function runVitest(opts: ProveOptions, jsonPath: string, signal?: AbortSignal, shard?: { index: number; count: number }): Promise<VitestJson> {
   // vitest's package.json exports no path to its bin: resolve the package root, then its declared bin.
   const packageJson = createRequire(import.meta.url).resolve('vitest/package.json');
   const vitest = join(dirname(packageJson), (JSON.parse(readFileSync(packageJson, 'utf8')) as { bin: { vitest: string } }).bin.vitest);
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [vitest, 'run', 'properties', '--coverage.enabled=false'], {
+    const args = [vitest, 'run', ...(opts.filters ?? ['properties']), '--coverage.enabled=false', ...(shard ? [`--shard=${shard.index}/${shard.count}`] : [])];
+    const child = spawn(process.execPath, args, {
       cwd: opts.root,
       env: { ...process.env, FLATCHECK_RUNS_SCALE: String(opts.scale), FLATCHECK_SEED: String(opts.seed), FLATCHECK_VITEST_JSON: jsonPath },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -92,8 +69,12 @@ export function runVitest(opts: ProveOptions, jsonPath: string, signal?: AbortSi
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-20_000)));
     child.on('error', fail);
     child.on('close', (status) => {
-      if (!existsSync(jsonPath)) fail(new Error(`the property suite did not report (exit ${status}):\n${stderr}`));
-      else done(JSON.parse(readFileSync(jsonPath, 'utf8')) as VitestJson);
+      if (!existsSync(jsonPath)) return fail(new Error(`the property suite did not report (exit ${status}):\n${stderr}`));
+      const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as VitestJson;
+      // A run that failed with no failing test or file (vitest's own error, an unhandled error) or ran nothing is no pass.
+      const explained = json.numFailedTests > 0 || json.testResults.some((f) => f.status === 'failed');
+      if ((json.success === false && !explained) || json.testResults.length === 0) fail(new Error(`the property suite did not run cleanly (exit ${status}, ${json.testResults.length} files):\n${stderr}`));
+      else done(json);
     });
   });
 }
@@ -130,6 +111,7 @@ export function renderMarkdown(r: ProofReport, extra: readonly ExtraSection[] = 
     '',
     `- **Verdict: ${r.ok ? '✅ everything holds' : '❌ something failed (see below)'}**`,
     `- Seed: \`${r.seed}\` (replay the suite with \`FLATCHECK_SEED=${r.seed} FLATCHECK_RUNS_SCALE=${r.runScale} npx vitest run properties\`, the whole report with \`npx flatcheck prove --seed ${r.seed} --scale ${r.runScale}\`)`,
+    ...(r.shards ? [`- Merged from ${r.shards.length} shards: ${r.shards.map((h) => `${h.index}/${h.count} (seed ${h.seed}, scale ${h.scale}×)`).join(', ')}`] : []),
     `- Property checks: **${r.passed} passed, ${r.failed} failed**, at ${r.runScale}× each property's default case count (\`npm test\` runs 1×)`,
     `- Sample witnesses re-checked exactly: **${witnesses.filter((t) => t.witness!.certified).length} of ${r.theorems.filter((t) => THEOREM_HAS_WITNESS(t)).length} certified**`,
     `- Conformance matrix: ${c.rows.length} metrics × ${c.families.length} families, ${c.runs} cases per cell: **${c.claimsFailed === 0 ? 'every declared claim holds' : `${c.claimsFailed} declared claims failed`}**`,
@@ -191,6 +173,23 @@ export function exitCode(report: Pick<ProofReport, 'ok'>): number {
   return report.ok ? 0 : 1;
 }
 
+/** One shard of the theorem suite (`flatcheck prove --shard i/n --out DIR`): its results, written to DIR/shard.json whole or not at all. */
+export async function proveShard(opts: ProveOptions & { shard: { index: number; count: number } }): Promise<ShardResult> {
+  const log = opts.log ?? (() => {});
+  const work = join(tmpdir(), `flatcheck-prove-${process.pid}`);
+  mkdirSync(work, { recursive: true });
+  try {
+    log(`running shard ${opts.shard.index}/${opts.shard.count} of the theorem suite: ${opts.scale}× the default cases, seed ${opts.seed}`);
+    const json = await (opts.runSuite ?? ((o, path, signal) => runVitest(o, path, signal, opts.shard)))(opts, join(work, 'vitest.json'), new AbortController().signal);
+    const shard = shardResult({ ...opts.shard, seed: opts.seed, scale: opts.scale }, json, opts.root);
+    writeShard(opts.outDir, shard, 'outDir');
+    log(`wrote ${join(opts.outDir, 'shard.json')}: ${json.numPassedTests} passed, ${json.numFailedTests} failed in ${json.testResults.length} files`);
+    return shard;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 export async function prove(opts: ProveOptions): Promise<ProofReport> {
   const log = opts.log ?? (() => {});
   const work = join(tmpdir(), `flatcheck-prove-${process.pid}`);
@@ -198,7 +197,8 @@ export async function prove(opts: ProveOptions): Promise<ProofReport> {
   // If a step here throws, the suite's subprocess is stopped rather than left running.
   const stopSuite = new AbortController();
   try {
-    log(`running the theorem suite: ${readdirSync(join(opts.root, 'properties')).filter((f) => f.endsWith('.prop.ts')).length} files, ${opts.scale}× the default cases, seed ${opts.seed}`);
+    if (opts.shards) log(`merging the theorem suite's results from ${opts.shards.length} shards`);
+    else log(`running the theorem suite: ${readdirSync(join(opts.root, 'properties')).filter((f) => f.endsWith('.prop.ts')).length} files, ${opts.scale}× the default cases, seed ${opts.seed}`);
     // The suite runs in a subprocess (its own worker threads) while the matrix and figures are computed here.
     const suite = (opts.runSuite ?? runVitest)(opts, join(work, 'vitest.json'), stopSuite.signal);
     suite.catch(() => {}); // awaited below; this only keeps an early rejection from being reported as unhandled
@@ -226,14 +226,18 @@ export async function prove(opts: ProveOptions): Promise<ProofReport> {
     const theorems = theoremSections(summary, opts.theorems ?? THEOREMS);
     const ok = summary.failed === 0 && theorems.every((t) => t.ok) && conformance.claimsFailed === 0 && extra.every((e) => e.ok);
     const report: ProofReport = { ...summary, ok, theorems, conformance, figures: { files: { ...FIGURE_FILES }, data }, extra: extra.map((e) => e.json) };
+    const figures: Record<string, string> = {};
+    for (const [name, svg] of Object.entries(svgs)) figures[FIGURE_FILES[name as keyof typeof svgs]] = svg;
+    for (const e of extra) for (const f of e.figures) figures[`figures/${f.name}`] = f.svg;
     const files: Record<string, string> = {
       'index.md': renderMarkdown(report, extra),
+      // The same report as one self-contained page: the figures inlined, nothing to fetch.
+      'index.html': renderHtml(report, extra, figures),
       'summary.json': `${JSON.stringify(report, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`,
+      ...figures,
     };
-    for (const [name, svg] of Object.entries(svgs)) files[FIGURE_FILES[name as keyof typeof svgs]] = svg;
-    for (const e of extra) for (const f of e.figures) files[`figures/${f.name}`] = f.svg;
     writeDirectoryAtomic(opts.outDir, files, 'outDir');
-    log(`wrote ${join(opts.outDir, 'index.md')}: ${summary.passed} passed, ${summary.failed} failed; witnesses ${theorems.every((t) => t.ok) ? 'certified' : 'NOT all certified'}; claims ${conformance.claimsFailed === 0 ? 'hold' : `${conformance.claimsFailed} failed`}`);
+    log(`wrote ${join(opts.outDir, 'index.md')} and index.html: ${summary.passed} passed, ${summary.failed} failed; witnesses ${theorems.every((t) => t.ok) ? 'certified' : 'NOT all certified'}; claims ${conformance.claimsFailed === 0 ? 'hold' : `${conformance.claimsFailed} failed`}`);
     return report;
   } finally {
     stopSuite.abort();

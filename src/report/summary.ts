@@ -13,15 +13,27 @@ interface VitestAssertion {
   meta?: { fastCheck?: CaseCount; covers?: TheoremId[] };
 }
 export interface VitestJson {
+  /** false when any test, file or the run itself failed. */
+  success?: boolean;
   numPassedTests: number;
   numFailedTests: number;
   testResults: { name: string; status?: string; assertionResults: VitestAssertion[] }[];
+}
+
+/** One shard of a sharded run (`flatcheck prove --shard i/n`): which, and at what seed and scale it ran. */
+export interface ShardInfo {
+  index: number;
+  count: number;
+  seed: number;
+  scale: number;
 }
 
 export interface ProofSummary {
   format: 'flatcheck.report/v1';
   seed: number;
   runScale: number;
+  /** Present when the suite's results were merged from shards (`flatcheck prove --merge`). */
+  shards?: ShardInfo[];
   passed: number;
   failed: number;
   files: {
@@ -42,7 +54,7 @@ function sourceComment(path: string): string {
   return comment.join(' ').replace(/^Source: /, '');
 }
 
-export function summarise(json: VitestJson, opts: { scale: number; seed: number; root: string }): ProofSummary {
+export function summarise(json: VitestJson, opts: { scale: number; seed: number; root: string; shards?: ShardInfo[] }): ProofSummary {
   const files = json.testResults
     .map((file) => {
       const claims = new Map<string, ProofSummary['files'][number]['claims'][number]>();
@@ -63,5 +75,5 @@ export function summarise(json: VitestJson, opts: { scale: number; seed: number;
     .sort((a, b) => a.file.localeCompare(b.file));
   // A property file that fails to load has no assertions to fail: count it as a failure (as .ci/summary.mjs does).
   const unloaded = json.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
-  return { format: 'flatcheck.report/v1', seed: opts.seed, runScale: opts.scale, passed: json.numPassedTests, failed: json.numFailedTests + unloaded, files };
+  return { format: 'flatcheck.report/v1', seed: opts.seed, runScale: opts.scale, ...(opts.shards ? { shards: opts.shards } : {}), passed: json.numPassedTests, failed: json.numFailedTests + unloaded, files };
 }

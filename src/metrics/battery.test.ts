@@ -75,7 +75,7 @@ describe('broken metrics are caught with small counterexamples, and failures get
     const nan = defineMetric({ id: 'nan', evaluate: () => NaN });
     const hangs = defineMetric({ id: 'hangs', evaluate: () => new Promise<number>(() => undefined) });
     expect((await checkMetric(throws, { runs: 3 })).families.permutation).toMatchObject({ verdict: 'error', error: 'threw: boom' });
-    expect((await checkMetric(nan, { runs: 3, families: ['layer-scale'] })).families['layer-scale']).toMatchObject({ verdict: 'error', error: 'returned NaN, not a number' });
+    expect((await checkMetric(nan, { runs: 3, families: ['layer-scale'] })).families['layer-scale']).toMatchObject({ verdict: 'error', error: 'returned NaN, not a finite number' });
     expect((await checkMetric(hangs, { runs: 2, families: ['permutation'], timeLimitMs: 50 })).families.permutation).toMatchObject({ verdict: 'error', error: 'timed out after 50 ms' });
   });
 });

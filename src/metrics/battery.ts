@@ -20,7 +20,7 @@ import { FAMILIES, type Family, type Metric } from './contract.js';
 import { InputError, KinkError } from '../field/errors.js';
 import { IsolatedMetric } from './isolated.js';
 import { DEFAULT_TIME_LIMIT_MS, inProcess, inWorker, MetricFailure, type Evaluate } from './evaluate.js';
-import { pairedEstimates, perturbationAllowance, roundingAllowance, SAMPLING_Z } from './tolerance.js';
+import { pairedEstimates, perturbationAllowance, roundingAllowance, SAMPLING_Z, unitRoundoff } from './tolerance.js';
 import { growthPath } from './growth.js';
 
 export type Verdict = 'invariant' | 'not-invariant' | 'unbounded' | 'error';
@@ -95,13 +95,14 @@ async function assess(run: Evaluate, [raw, rawData, rawSym]: CaseValue) {
   const first = await run(c.net, c.data);
   const firstAfter = (await run(c.transformed, c.data)).value;
   const covered = (before: number, after: number, allowed: number) => ({ c, before, after, tolerance: allowed, holds: Math.abs(after - before) <= allowed });
-  let allowed = roundingAllowance(c.net, c.data, first.value, firstAfter);
+  const u = unitRoundoff(first);
+  let allowed = roundingAllowance(c.net, c.data, first.value, firstAfter, u);
   if (Math.abs(firstAfter - first.value) <= allowed) return covered(first.value, firstAfter, allowed);
-  const perturbation = await perturbationAllowance(run, c, first.value);
+  const perturbation = await perturbationAllowance(run, c, first.value, u);
   allowed += perturbation;
   if (!first.usedRandom || Math.abs(firstAfter - first.value) <= allowed) return covered(first.value, firstAfter, allowed);
   const paired = await pairedEstimates(run, c, [first.value, firstAfter]);
-  return covered(paired.before, paired.after, roundingAllowance(c.net, c.data, paired.before, paired.after) + perturbation + SAMPLING_Z * paired.standardError);
+  return covered(paired.before, paired.after, roundingAllowance(c.net, c.data, paired.before, paired.after, u) + perturbation + SAMPLING_Z * paired.standardError);
 }
 
 async function checkFamily(run: Evaluate, family: Family, runs: number, seed: number, onProgress: BatteryOptions['onProgress']): Promise<FamilyReport> {

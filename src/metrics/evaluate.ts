@@ -14,6 +14,8 @@ export interface Evaluation {
   value: number;
   /** Whether the metric drew from ctx.random: then its value is an estimate with sampling noise. */
   usedRandom: boolean;
+  /** Whether it computed with float32 tensors (ctx.tf, or the tensor derivatives of a smooth network): then it is held to float32's precision. */
+  usedTensors: boolean;
 }
 
 /** One evaluation of the metric under test, on a network, data and ctx.random seed. */
@@ -41,7 +43,7 @@ export function inProcess(metric: Metric, timeLimitMs = DEFAULT_TIME_LIMIT_MS): 
         Promise.resolve().then(() => metric.evaluate(ctx)),
         new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new MetricFailure(`timed out after ${timeLimitMs} ms`)), timeLimitMs))),
       ]);
-      return { value: checkedValue(value), usedRandom: ctx.usedRandom };
+      return { value: checkedValue(value), usedRandom: ctx.usedRandom, usedTensors: ctx.usedTensors };
     } catch (e) {
       // A kink makes derivatives undefined: that case is discarded, not held against the metric.
       if (e instanceof MetricFailure || e instanceof KinkError) throw e;
@@ -61,6 +63,6 @@ export function inWorker(isolated: Pick<IsolatedMetric, 'evaluate'>, timeLimitMs
     });
     if (reply.kink) throw new KinkError(...reply.kink);
     if (reply.error !== undefined) throw new MetricFailure(`threw: ${reply.error}`);
-    return { value: checkedValue(reply.value), usedRandom: reply.usedRandom ?? false };
+    return { value: checkedValue(reply.value), usedRandom: reply.usedRandom ?? false, usedTensors: reply.usedTensors ?? false };
   };
 }

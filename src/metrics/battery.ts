@@ -43,6 +43,8 @@ export interface FamilyReport {
   /** The one-parameter path t ↦ m(S_t θ), for non-invariant families. */
   path?: { t: number; value: number }[];
   error?: string;
+  /** Tensors the metric left behind or returned over the family's evaluations (in this thread; each evaluation's scope disposed them). */
+  leftTensors?: number;
 }
 
 export interface BatteryReport {
@@ -105,7 +107,18 @@ async function assess(run: Evaluate, [raw, rawData, rawSym]: CaseValue) {
   return covered(paired.before, paired.after, roundingAllowance(c.net, c.data, paired.before, paired.after, u) + perturbation + SAMPLING_Z * paired.standardError);
 }
 
-async function checkFamily(run: Evaluate, family: Family, runs: number, seed: number, onProgress: BatteryOptions['onProgress']): Promise<FamilyReport> {
+async function checkFamily(runMetric: Evaluate, family: Family, runs: number, seed: number, onProgress: BatteryOptions['onProgress']): Promise<FamilyReport> {
+  let leftTensors = 0;
+  const run: Evaluate = async (...args) => {
+    const evaluation = await runMetric(...args);
+    leftTensors += evaluation.leftTensors ?? 0;
+    return evaluation;
+  };
+  const report = await searchFamily(run, family, runs, seed, onProgress);
+  return leftTensors > 0 ? { ...report, leftTensors } : report;
+}
+
+async function searchFamily(run: Evaluate, family: Family, runs: number, seed: number, onProgress: BatteryOptions['onProgress']): Promise<FamilyReport> {
   let failure: string | undefined;
   let cases = 0;
   const property = fc.asyncProperty(caseArbitrary(family), async (value) => {

@@ -69,7 +69,7 @@ export function defineMetric<M extends Metric>(metric: M): M {
 /**
  * The context for one network and dataset. Derivatives are the float64
  * closed form for piecewise-linear networks and TensorFlow.js otherwise.
- * Call `dispose()` when done (it owns tensors).
+ * Call `dispose()` when done (it owns tensors); ctx.tf throws after it.
  */
 export async function metricContext(net: Network<number>, data: Dataset<number>, seed = 0): Promise<MetricContext & { dispose(): void; readonly usedRandom: boolean; readonly usedTensors: boolean }> {
   // TensorFlow.js is loaded here, not on import: `flatcheck check` and the battery's own thread never need it.
@@ -83,7 +83,10 @@ export async function metricContext(net: Network<number>, data: Dataset<number>,
   let tensors: TensorProblem | undefined;
   // Recorded like ctx.random: a metric that computed with float32 tensors is held to float32's precision (tolerance.ts).
   let usedTensors = false;
+  let disposed = false;
+  const ended = () => new Error('ctx.tf was used after its evaluation ended (it returned or timed out): its tensors are disposed; a metric must finish its tensor work before its value is returned');
   const problem = () => {
+    if (disposed) throw ended();
     usedTensors = true;
     return (tensors ??= new TensorProblem(net, data));
   };
@@ -112,9 +115,13 @@ export async function metricContext(net: Network<number>, data: Dataset<number>,
       return usedTensors;
     },
     get tf() {
+      if (disposed) throw ended();
       return { tf, theta: problem().theta, loss: (x: tf.Tensor1D) => problem().lossTensor(x), smooth };
     },
-    dispose: () => tensors?.dispose(),
+    dispose: () => {
+      disposed = true;
+      tensors?.dispose();
+    },
   };
 }
 

@@ -16,6 +16,8 @@ export interface Evaluation {
   usedRandom: boolean;
   /** Whether it computed with float32 tensors (ctx.tf, or the tensor derivatives of a smooth network): then it is held to float32's precision. */
   usedTensors: boolean;
+  /** Tensors the metric left behind or returned (disposed with the evaluation's scope); only in this thread. */
+  leftTensors?: number;
 }
 
 /** One evaluation of the metric under test, on a network, data and ctx.random seed. */
@@ -33,17 +35,27 @@ export function checkedValue(value: unknown): number {
   throw new MetricFailure(`returned ${value === null ? 'null' : value === undefined ? 'nothing (undefined)' : `a ${typeof value}`}, not a number`);
 }
 
-/** In this thread: an asynchronous metric is timed out; a synchronous loop cannot be interrupted here. */
+/**
+ * In this thread: an asynchronous metric is timed out; a synchronous loop cannot be interrupted here.
+ * Each evaluation runs in its own tfjs scope, ended when the evaluation ends or times out: tensors the
+ * metric left behind are disposed and counted, and ctx.tf throws for a late continuation. Evaluations
+ * in this thread are sequential (the battery's parallel families run only through an evaluator): tfjs
+ * ends the innermost scope.
+ */
 export function inProcess(metric: Metric, timeLimitMs = DEFAULT_TIME_LIMIT_MS): Evaluate {
   return async (net, data, seed = 1) => {
     const ctx = await metricContext(net, data, seed);
+    const { tf } = await import('../tensor/backend.js');
+    tf.engine().startScope();
+    const before = tf.memory().numTensors;
     let timer: NodeJS.Timeout | undefined;
+    let value: unknown;
+    let leftTensors: number;
     try {
-      const value = await Promise.race([
+      value = await Promise.race([
         Promise.resolve().then(() => metric.evaluate(ctx)),
         new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new MetricFailure(`timed out after ${timeLimitMs} ms`)), timeLimitMs))),
       ]);
-      return { value: checkedValue(value), usedRandom: ctx.usedRandom, usedTensors: ctx.usedTensors };
     } catch (e) {
       // A kink makes derivatives undefined: that case is discarded, not held against the metric.
       if (e instanceof MetricFailure || e instanceof KinkError) throw e;
@@ -51,7 +63,10 @@ export function inProcess(metric: Metric, timeLimitMs = DEFAULT_TIME_LIMIT_MS): 
     } finally {
       clearTimeout(timer);
       ctx.dispose();
+      leftTensors = tf.memory().numTensors - before;
+      tf.engine().endScope();
     }
+    return { value: checkedValue(value), usedRandom: ctx.usedRandom, usedTensors: ctx.usedTensors, leftTensors };
   };
 }
 

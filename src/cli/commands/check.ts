@@ -100,7 +100,7 @@ export async function checkCommand(argv: string[]): Promise<CommandResult> {
   if (args.flags.has('json')) return { stdout: JSON.stringify(report), exitCode, ...(stderr ? { stderr } : {}) };
   const lines = [`${report.metric}${report.title ? ` — ${report.title}` : ''}`];
   for (const [family, r] of Object.entries(report.families)) {
-    lines.push(`  ${family.padEnd(13)} ${r.verdict}${r.counterexample ? `: ${r.counterexample.before} → ${r.counterexample.after} under ${r.counterexample.symmetry}` : ''}${r.error ? `: ${r.error}` : ''}`);
+    lines.push(`  ${family.padEnd(13)} ${r.verdict}${r.counterexample ? `: ${r.counterexample.before} → ${r.counterexample.after} under ${r.counterexample.symmetry}` : ''}${r.error ? `: ${r.error}` : ''}${r.leftTensors ? ` (the metric left ${r.leftTensors} tensors undisposed; flatcheck disposed them)` : ''}`);
     // Every failing verdict says how to replay it.
     if (r.verdict !== 'invariant' && r.verdict !== 'unbounded') lines.push(`    seed ${r.seed}; replay: flatcheck check ${command === undefined ? args.positional[0] : `--exec '${command}'`} --families ${family} --runs ${runs} --seed ${seed}`);
   }

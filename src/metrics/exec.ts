@@ -7,6 +7,7 @@
  * process writes reaches flatcheck's own stdout: it is kept in `log`.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { onSignalExit } from '../output/shutdown.js';
 import { InputError } from '../field/errors.js';
 import { float64Field } from '../field/float64.js';
 import { NETWORK_FORMAT, datasetToJson } from '../network/json.js';
@@ -162,15 +163,18 @@ class Process {
   constructor(argv: string[], options: ExecOptions, private readonly keep: (line: LogLine) => void) {
     this.child = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd ?? process.cwd(), env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdin.on('error', () => undefined); // EPIPE from a process that died: its exit reports it
+    const forget = onSignalExit(() => this.child.kill('SIGKILL'));
     this.exit = new Promise((exited) => {
       this.child.once('error', (e: NodeJS.ErrnoException) => {
         this.exited = true;
+        forget();
         const cause = e.code === 'ENOENT' ? `command not found: ${argv[0]}` : e.code === 'EACCES' ? `not executable: ${argv[0]}` : `could not start ${argv[0]}: ${e.message}`;
         this.fail(new StartError(cause));
         exited();
       });
       this.child.once('close', (code, signal) => {
         this.exited = true;
+        forget();
         this.fail(new Error(signal ? `the process was killed (${signal})` : `the process exited (code ${code})`));
         exited();
       });

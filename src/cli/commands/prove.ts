@@ -7,6 +7,7 @@ import { InputError, UsageError } from '../../field/errors.js';
 import { DEFAULT_SEED } from '../../field/random.js';
 import { assertWritable } from '../../output/atomic.js';
 import type { CommandResult } from '../command.js';
+import { exitCleanlyOnSignals } from '../../output/shutdown.js';
 
 export const PROVE_USAGE = 'flatcheck prove [--scale S] [--seed S] [--out DIR] [--json]';
 /** Report-grade: every property at 4× the cases `npm test` runs. */
@@ -14,6 +15,7 @@ export const DEFAULT_PROVE_SCALE = 4;
 
 export async function proveCommand(argv: string[]): Promise<CommandResult> {
   const args = parseArgs(argv, ['scale', 'seed', 'out'], ['json']);
+  exitCleanlyOnSignals();
   const scale = parseInteger(optionalFlag(args, 'scale') ?? String(DEFAULT_PROVE_SCALE), '--scale');
   if (scale < 1) throw new InputError('--scale', scale, 'a positive integer');
   const seed = parseInteger(optionalFlag(args, 'seed') ?? String(DEFAULT_SEED), '--seed');

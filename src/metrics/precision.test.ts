@@ -33,6 +33,12 @@ describe('a float32 metric is held to float32 precision', () => {
     ]);
   }, 300_000);
 
+  it('through the worker of a module (flatcheck check MODULE) too', async () => {
+    const r = await checkMetric(new URL('../../fixtures/metrics/tf-loss.mjs', import.meta.url).pathname, { runs: 30 });
+    expect(Object.values(r.families).map((f) => f.verdict)).toEqual(['invariant', 'invariant', 'invariant']);
+    expect(r.claims.ok).toBe(true);
+  }, 300_000);
+
   it('negative control: the float32 sum of squared parameters is caught under both scalings', async () => {
     const r = await checkMetric(tfSquares, { runs: 50, families: ['layer-scale', 'neuron-scale'] });
     expect(r.families['layer-scale']!.verdict).toBe('unbounded');

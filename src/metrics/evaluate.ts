@@ -39,35 +39,42 @@ export function checkedValue(value: unknown): number {
  * In this thread: an asynchronous metric is timed out; a synchronous loop cannot be interrupted here.
  * Each evaluation runs in its own tfjs scope, ended when the evaluation ends or times out: tensors the
  * metric left behind are disposed and counted, and ctx.tf throws for a late continuation. Evaluations
- * in this thread are sequential (the battery's parallel families run only through an evaluator): tfjs
- * ends the innermost scope.
+ * in this thread take turns (tfjs ends the innermost scope, so two open at once would end each other's).
  */
 export function inProcess(metric: Metric, timeLimitMs = DEFAULT_TIME_LIMIT_MS): Evaluate {
-  return async (net, data, seed = 1) => {
-    const ctx = await metricContext(net, data, seed);
-    const { tf } = await import('../tensor/backend.js');
-    tf.engine().startScope();
-    const before = tf.memory().numTensors;
-    let timer: NodeJS.Timeout | undefined;
-    let value: unknown;
-    let leftTensors: number;
-    try {
-      value = await Promise.race([
-        Promise.resolve().then(() => metric.evaluate(ctx)),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new MetricFailure(`timed out after ${timeLimitMs} ms`)), timeLimitMs))),
-      ]);
-    } catch (e) {
-      // A kink makes derivatives undefined: that case is discarded, not held against the metric.
-      if (e instanceof MetricFailure || e instanceof KinkError) throw e;
-      throw new MetricFailure(`threw: ${(e as Error)?.message ?? String(e)}`);
-    } finally {
-      clearTimeout(timer);
-      ctx.dispose();
-      leftTensors = tf.memory().numTensors - before;
-      tf.engine().endScope();
-    }
-    return { value: checkedValue(value), usedRandom: ctx.usedRandom, usedTensors: ctx.usedTensors, leftTensors };
+  return (net, data, seed = 1) => {
+    const turn = inProcessTurn.then(() => evaluateScoped(metric, timeLimitMs, net, data, seed));
+    inProcessTurn = turn.catch(() => undefined);
+    return turn;
   };
+}
+
+let inProcessTurn: Promise<unknown> = Promise.resolve();
+
+async function evaluateScoped(metric: Metric, timeLimitMs: number, net: Network<number>, data: Dataset<number>, seed: number): Promise<Evaluation> {
+  const ctx = await metricContext(net, data, seed);
+  const { tf } = await import('../tensor/backend.js');
+  tf.engine().startScope();
+  const before = tf.memory().numTensors;
+  let timer: NodeJS.Timeout | undefined;
+  let value: unknown;
+  let leftTensors: number;
+  try {
+    value = await Promise.race([
+      Promise.resolve().then(() => metric.evaluate(ctx)),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new MetricFailure(`timed out after ${timeLimitMs} ms`)), timeLimitMs))),
+    ]);
+  } catch (e) {
+    // A kink makes derivatives undefined: that case is discarded, not held against the metric.
+    if (e instanceof MetricFailure || e instanceof KinkError) throw e;
+    throw new MetricFailure(`threw: ${(e as Error)?.message ?? String(e)}`);
+  } finally {
+    clearTimeout(timer);
+    ctx.dispose();
+    leftTensors = tf.memory().numTensors - before;
+    tf.engine().endScope();
+  }
+  return { value: checkedValue(value), usedRandom: ctx.usedRandom, usedTensors: ctx.usedTensors, leftTensors };
 }
 
 /** In a worker thread (the metric's module file): any hang, synchronous or not, is cut off at the limit. */

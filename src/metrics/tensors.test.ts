@@ -22,6 +22,24 @@ describe('each in-process evaluation runs in its own tfjs scope', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('concurrent evaluations (two matchers at once) take turns: neither ends the other\'s scope', async () => {
+    const slowLeaky = defineMetric({
+      id: 'slow-leaky',
+      evaluate: async (ctx) => {
+        const kept = ctx.tf.tf.square(ctx.tf.theta);
+        await sleep(5);
+        return ctx.tf.tf.sum(kept).dataSync()[0]!; // kept must not have been disposed meanwhile
+      },
+    });
+    const run = inProcess(slowLeaky);
+    await run(net, data);
+    const before = tf.memory().numTensors;
+    const results = await Promise.all(Array.from({ length: 10 }, () => run(net, data)));
+    expect(results.map((r) => r.leftTensors)).toEqual(new Array(10).fill(2));
+    expect(new Set(results.map((r) => r.value)).size).toBe(1);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('a tidy metric leaves nothing and is not flagged', async () => {
     const tidy = defineMetric({ id: 'tidy', evaluate: (ctx) => ctx.tf.tf.tidy(() => ctx.tf.loss(ctx.tf.theta).dataSync()[0]!) });
     const r = await checkMetric(tidy, { runs: 5, families: ['permutation'] });

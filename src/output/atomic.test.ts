@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeDirectoryAtomic } from './atomic.js';
+import { REPLACED_GRACE_MS, writeDirectoryAtomic } from './atomic.js';
 
 let dir: string;
 beforeAll(() => {
@@ -45,8 +45,8 @@ describe('a directory output is replaced with DIR existing throughout', () => {
     expect(seen.length).toBeGreaterThan(1); // the reads overlapped the replacements
     expect(seen.every((s) => /^v\d+$/.test(s))).toBe(true);
     expect(readFileSync(join(out, 'index.md'), 'utf8')).toBe('v300');
-    // DIR, its current version and the one it replaced (removed by the next write) are left.
-    expect(readdirSync(dir).filter((f) => f.includes('report')).length).toBe(3);
+    // DIR and versions (replaced ones wait out REPLACED_GRACE_MS): no staging, link or set-aside directory.
+    expect(readdirSync(dir).filter((f) => f.includes('report') && f !== 'report' && !/^\.report\.\d+\.\d+\.version$/.test(f))).toEqual([]);
   }, 60_000);
 
   it('a real directory from before is replaced (once moved aside) and becomes a link; a version a killed run left is cleared', () => {
@@ -55,11 +55,22 @@ describe('a directory output is replaced with DIR existing throughout', () => {
     writeFileSync(join(out, 'index.md'), 'old');
     writeFileSync(join(out, 'stray.txt'), 'old');
     const dead = 0x7fffffff; // no such process
-    mkdirSync(join(dir, `.legacy.${dead}.1.version`));
+    const killed = join(dir, `.legacy.${dead}.1.version`);
+    mkdirSync(killed);
+    const long = new Date(Date.now() - 2 * REPLACED_GRACE_MS);
+    utimesSync(killed, long, long);
     writeDirectoryAtomic(out, { 'index.md': 'new' }, '--out');
     expect(lstatSync(out).isSymbolicLink()).toBe(true);
     expect(readdirSync(out)).toEqual(['index.md']);
     expect(readFileSync(join(out, 'index.md'), 'utf8')).toBe('new');
     expect(readdirSync(dir).filter((f) => f.includes('legacy')).length).toBe(2); // legacy and its version
+    // A second write: the first version, just replaced, waits out the grace; once it is long replaced, the next write removes it.
+    const first = readlinkSync(out);
+    writeDirectoryAtomic(out, { 'index.md': 'newer' }, '--out');
+    expect(existsSync(join(dir, first))).toBe(true);
+    utimesSync(join(dir, first), long, long);
+    writeDirectoryAtomic(out, { 'index.md': 'newest' }, '--out');
+    expect(existsSync(join(dir, first))).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('legacy')).length).toBe(3); // legacy, its version and the one just replaced
   });
 });

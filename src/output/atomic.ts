@@ -5,8 +5,9 @@
  * `.NAME.PID.N.version`: a new version is written beside it (staged as
  * `NAME.PID.staging`), and a new link (`NAME.PID.link`) is renamed over DIR
  * — one atomic rename, so DIR and every file in it always exist, old or new.
- * The version replaced is removed by the next write (a reader that resolved
- * DIR just before the rename still finds its files).
+ * A replaced version is removed by a later write once it has been replaced
+ * for REPLACED_GRACE_MS (a reader that resolved DIR just before the rename
+ * still finds its files).
  * (A DIR that is still a real directory, from before, is moved aside once:
  * `NAME.PID.previous`.) A run killed mid-write (SIGKILL runs no clean-up)
  * leaves its staging siblings behind; the next write to the same target
@@ -15,7 +16,7 @@
  * directory where a file goes, a path under a file, an empty path — is bad
  * input naming the option.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../field/errors.js';
 
@@ -65,6 +66,7 @@ export function writeDirectoryAtomic(dir: string, files: Record<string, string>,
   const version = join(dirname(target), `.${basename(target)}.${process.pid}.${process.hrtime.bigint()}.version`);
   const link = `${target}.${process.pid}.link`;
   const previous = `${target}.${process.pid}.previous`;
+  const old = currentVersion(target);
   try {
     named(flag, dir, () => {
       mkdirSync(staging);
@@ -84,8 +86,15 @@ export function writeDirectoryAtomic(dir: string, files: Record<string, string>,
     throw e;
   }
   rmSync(previous, { recursive: true, force: true });
-  // The version replaced stays until the next write: a reader that resolved DIR just before the rename still finds its files.
+  // The replaced version's mtime says when it was replaced: clearStale removes it REPLACED_GRACE_MS after.
+  if (old !== undefined) {
+    const now = new Date();
+    utimesSync(join(dirname(target), old), now, now);
+  }
 }
+
+/** How long a replaced version outlives its replacement: a reader that resolved DIR to it just before still finds its files. */
+export const REPLACED_GRACE_MS = 10_000;
 
 const VERSION = /^\.(.*)\.(\d+)\.\d+\.version$/;
 
@@ -117,6 +126,7 @@ export function clearStale(target: string): void {
     const m = STALE.exec(entry) ?? VERSION.exec(entry);
     if (!m || m[1] !== name || entry === current || isAlive(Number(m[2]))) continue;
     const path = join(dir, entry);
+    if (m[3] === undefined && Date.now() - (lstatOrUndefined(path)?.mtimeMs ?? 0) < REPLACED_GRACE_MS) continue; // a version replaced moments ago
     if (m[3] === 'previous' && !existsSync(target)) renameSync(path, target);
     else rmSync(path, { recursive: true, force: true });
   }

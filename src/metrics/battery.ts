@@ -20,7 +20,7 @@ import { FAMILIES, type Family, type Metric } from './contract.js';
 import { InputError, KinkError } from '../field/errors.js';
 import { IsolatedMetric } from './isolated.js';
 import { DEFAULT_TIME_LIMIT_MS, inProcess, inWorker, MetricFailure, type Evaluate } from './evaluate.js';
-import { pairedEstimates, perturbationAllowance, roundingAllowance, SAMPLING_Z } from './tolerance.js';
+import { pairedEstimates, perturbationAllowance, roundingAllowance, SAMPLING_Z, unitRoundoff } from './tolerance.js';
 import { growthPath } from './growth.js';
 
 export type Verdict = 'invariant' | 'not-invariant' | 'unbounded' | 'error';
@@ -43,6 +43,8 @@ export interface FamilyReport {
   /** The one-parameter path t ↦ m(S_t θ), for non-invariant families. */
   path?: { t: number; value: number }[];
   error?: string;
+  /** Tensors the metric left behind or returned over the family's evaluations (in this thread; each evaluation's scope disposed them). */
+  leftTensors?: number;
 }
 
 export interface BatteryReport {
@@ -95,16 +97,28 @@ async function assess(run: Evaluate, [raw, rawData, rawSym]: CaseValue) {
   const first = await run(c.net, c.data);
   const firstAfter = (await run(c.transformed, c.data)).value;
   const covered = (before: number, after: number, allowed: number) => ({ c, before, after, tolerance: allowed, holds: Math.abs(after - before) <= allowed });
-  let allowed = roundingAllowance(c.net, c.data, first.value, firstAfter);
+  const u = unitRoundoff(first);
+  let allowed = roundingAllowance(c.net, c.data, first.value, firstAfter, u);
   if (Math.abs(firstAfter - first.value) <= allowed) return covered(first.value, firstAfter, allowed);
-  const perturbation = await perturbationAllowance(run, c, first.value);
+  const perturbation = await perturbationAllowance(run, c, first.value, u);
   allowed += perturbation;
   if (!first.usedRandom || Math.abs(firstAfter - first.value) <= allowed) return covered(first.value, firstAfter, allowed);
   const paired = await pairedEstimates(run, c, [first.value, firstAfter]);
-  return covered(paired.before, paired.after, roundingAllowance(c.net, c.data, paired.before, paired.after) + perturbation + SAMPLING_Z * paired.standardError);
+  return covered(paired.before, paired.after, roundingAllowance(c.net, c.data, paired.before, paired.after, u) + perturbation + SAMPLING_Z * paired.standardError);
 }
 
-async function checkFamily(run: Evaluate, family: Family, runs: number, seed: number, onProgress: BatteryOptions['onProgress']): Promise<FamilyReport> {
+async function checkFamily(runMetric: Evaluate, family: Family, runs: number, seed: number, onProgress: BatteryOptions['onProgress']): Promise<FamilyReport> {
+  let leftTensors = 0;
+  const run: Evaluate = async (...args) => {
+    const evaluation = await runMetric(...args);
+    leftTensors += evaluation.leftTensors ?? 0;
+    return evaluation;
+  };
+  const report = await searchFamily(run, family, runs, seed, onProgress);
+  return leftTensors > 0 ? { ...report, leftTensors } : report;
+}
+
+async function searchFamily(run: Evaluate, family: Family, runs: number, seed: number, onProgress: BatteryOptions['onProgress']): Promise<FamilyReport> {
   let failure: string | undefined;
   let cases = 0;
   const property = fc.asyncProperty(caseArbitrary(family), async (value) => {

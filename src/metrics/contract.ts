@@ -69,9 +69,9 @@ export function defineMetric<M extends Metric>(metric: M): M {
 /**
  * The context for one network and dataset. Derivatives are the float64
  * closed form for piecewise-linear networks and TensorFlow.js otherwise.
- * Call `dispose()` when done (it owns tensors).
+ * Call `dispose()` when done (it owns tensors); ctx.tf throws after it.
  */
-export async function metricContext(net: Network<number>, data: Dataset<number>, seed = 0): Promise<MetricContext & { dispose(): void; readonly usedRandom: boolean }> {
+export async function metricContext(net: Network<number>, data: Dataset<number>, seed = 0): Promise<MetricContext & { dispose(): void; readonly usedRandom: boolean; readonly usedTensors: boolean }> {
   // TensorFlow.js is loaded here, not on import: `flatcheck check` and the battery's own thread never need it.
   const [{ initTensorBackend, tf }, { TensorProblem, withThetaTensor }, smooth] = await Promise.all([import('../tensor/backend.js'), import('../tensor/derivatives.js'), import('../tensor/smooth.js')]);
   await initTensorBackend();
@@ -81,8 +81,16 @@ export async function metricContext(net: Network<number>, data: Dataset<number>,
   const exactDerivatives = net.layers.every((l) => PIECEWISE_LINEAR.includes(l.activation));
   // Tensors only when a metric asks for them: most evaluations (the battery runs thousands) never do.
   let tensors: TensorProblem | undefined;
-  const problem = () => (tensors ??= new TensorProblem(net, data));
-  const withTheta = <R>(t: readonly number[] | undefined, f: (x: tf.Tensor1D) => R): R => (t ? withThetaTensor(t, f) : f(problem().theta));
+  // Recorded like ctx.random: a metric that computed with float32 tensors is held to float32's precision (tolerance.ts).
+  let usedTensors = false;
+  let disposed = false;
+  const ended = () => new Error('ctx.tf was used after its evaluation ended (it returned or timed out): its tensors are disposed; a metric must finish its tensor work before its value is returned');
+  const problem = () => {
+    if (disposed) throw ended();
+    usedTensors = true;
+    return (tensors ??= new TensorProblem(net, data));
+  };
+  const withTheta = <R>(t: readonly number[] | undefined, f: (x: tf.Tensor1D) => R): R => (t ? withThetaTensor(t, (x) => ((usedTensors = true), f(x))) : f(problem().theta));
   const random = new Rng(seed);
   let usedRandom = false;
   const hessian = (t?: readonly number[]) => (exactDerivatives ? lossHessian(F, at(t), data) : withTheta(t, (x) => problem().hessian(x)));
@@ -103,10 +111,17 @@ export async function metricContext(net: Network<number>, data: Dataset<number>,
     get usedRandom() {
       return usedRandom;
     },
+    get usedTensors() {
+      return usedTensors;
+    },
     get tf() {
+      if (disposed) throw ended();
       return { tf, theta: problem().theta, loss: (x: tf.Tensor1D) => problem().lossTensor(x), smooth };
     },
-    dispose: () => tensors?.dispose(),
+    dispose: () => {
+      disposed = true;
+      tensors?.dispose();
+    },
   };
 }
 

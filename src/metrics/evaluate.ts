@@ -14,6 +14,10 @@ export interface Evaluation {
   value: number;
   /** Whether the metric drew from ctx.random: then its value is an estimate with sampling noise. */
   usedRandom: boolean;
+  /** Whether it computed with float32 tensors (ctx.tf, or the tensor derivatives of a smooth network): then it is held to float32's precision. */
+  usedTensors: boolean;
+  /** Tensors the metric left behind or returned (disposed with the evaluation's scope); only in this thread. */
+  leftTensors?: number;
 }
 
 /** One evaluation of the metric under test, on a network, data and ctx.random seed. */
@@ -31,26 +35,46 @@ export function checkedValue(value: unknown): number {
   throw new MetricFailure(`returned ${value === null ? 'null' : value === undefined ? 'nothing (undefined)' : `a ${typeof value}`}, not a number`);
 }
 
-/** In this thread: an asynchronous metric is timed out; a synchronous loop cannot be interrupted here. */
+/**
+ * In this thread: an asynchronous metric is timed out; a synchronous loop cannot be interrupted here.
+ * Each evaluation runs in its own tfjs scope, ended when the evaluation ends or times out: tensors the
+ * metric left behind are disposed and counted, and ctx.tf throws for a late continuation. Evaluations
+ * in this thread take turns (tfjs ends the innermost scope, so two open at once would end each other's).
+ */
 export function inProcess(metric: Metric, timeLimitMs = DEFAULT_TIME_LIMIT_MS): Evaluate {
-  return async (net, data, seed = 1) => {
-    const ctx = await metricContext(net, data, seed);
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const value = await Promise.race([
-        Promise.resolve().then(() => metric.evaluate(ctx)),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new MetricFailure(`timed out after ${timeLimitMs} ms`)), timeLimitMs))),
-      ]);
-      return { value: checkedValue(value), usedRandom: ctx.usedRandom };
-    } catch (e) {
-      // A kink makes derivatives undefined: that case is discarded, not held against the metric.
-      if (e instanceof MetricFailure || e instanceof KinkError) throw e;
-      throw new MetricFailure(`threw: ${(e as Error)?.message ?? String(e)}`);
-    } finally {
-      clearTimeout(timer);
-      ctx.dispose();
-    }
+  return (net, data, seed = 1) => {
+    const turn = inProcessTurn.then(() => evaluateScoped(metric, timeLimitMs, net, data, seed));
+    inProcessTurn = turn.catch(() => undefined);
+    return turn;
   };
+}
+
+let inProcessTurn: Promise<unknown> = Promise.resolve();
+
+async function evaluateScoped(metric: Metric, timeLimitMs: number, net: Network<number>, data: Dataset<number>, seed: number): Promise<Evaluation> {
+  const ctx = await metricContext(net, data, seed);
+  const { tf } = await import('../tensor/backend.js');
+  tf.engine().startScope();
+  const before = tf.memory().numTensors;
+  let timer: NodeJS.Timeout | undefined;
+  let value: unknown;
+  let leftTensors: number;
+  try {
+    value = await Promise.race([
+      Promise.resolve().then(() => metric.evaluate(ctx)),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new MetricFailure(`timed out after ${timeLimitMs} ms`)), timeLimitMs))),
+    ]);
+  } catch (e) {
+    // A kink makes derivatives undefined: that case is discarded, not held against the metric.
+    if (e instanceof MetricFailure || e instanceof KinkError) throw e;
+    throw new MetricFailure(`threw: ${(e as Error)?.message ?? String(e)}`);
+  } finally {
+    clearTimeout(timer);
+    ctx.dispose();
+    leftTensors = tf.memory().numTensors - before;
+    tf.engine().endScope();
+  }
+  return { value: checkedValue(value), usedRandom: ctx.usedRandom, usedTensors: ctx.usedTensors, leftTensors };
 }
 
 /** In a worker thread (the metric's module file): any hang, synchronous or not, is cut off at the limit. */
@@ -61,6 +85,6 @@ export function inWorker(isolated: Pick<IsolatedMetric, 'evaluate'>, timeLimitMs
     });
     if (reply.kink) throw new KinkError(...reply.kink);
     if (reply.error !== undefined) throw new MetricFailure(`threw: ${reply.error}`);
-    return { value: checkedValue(reply.value), usedRandom: reply.usedRandom ?? false };
+    return { value: checkedValue(reply.value), usedRandom: reply.usedRandom ?? false, usedTensors: reply.usedTensors ?? false };
   };
 }

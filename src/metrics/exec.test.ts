@@ -128,6 +128,16 @@ describe('flatcheck.metric/v1 with a metric in Node', () => {
     }
   });
 
+  it('"float32": true in its hello holds its values to float32\'s precision', async () => {
+    const m = new ExecMetric(node('float32'));
+    try {
+      expect(await m.hello()).toMatchObject({ float32: true });
+      expect(await m.evaluate(net, data, 1, 5000)).toEqual({ value: Math.fround(sumOfSquares(net)), usedRandom: false, usedTensors: true });
+    } finally {
+      await m.close();
+    }
+  });
+
   it('the battery runs it through BatteryOptions.evaluator and gives its verdicts', async () => {
     const m = new ExecMetric(node('ok'));
     try {

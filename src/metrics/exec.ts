@@ -7,6 +7,7 @@
  * process writes reaches flatcheck's own stdout: it is kept in `log`.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { onSignalExit } from '../output/shutdown.js';
 import { InputError } from '../field/errors.js';
 import { float64Field } from '../field/float64.js';
 import { NETWORK_FORMAT, datasetToJson } from '../network/json.js';
@@ -39,6 +40,8 @@ export interface ExecHello {
   claims?: ExecClaims;
   /** An estimator: compared on means over seeds, as metrics that draw from ctx.random are. */
   random?: boolean;
+  /** Computed in float32 (a PyTorch model in float32, say): held to float32's precision, as a metric that uses ctx.tf is. */
+  float32?: boolean;
 }
 
 export interface ExecOptions {
@@ -125,6 +128,10 @@ function parseHello(message: Record<string, unknown>): ExecHello {
     if (typeof message.random !== 'boolean') throw new Error(`hello.random: expected true or false, got ${JSON.stringify(message.random)}`);
     hello.random = message.random;
   }
+  if (message.float32 !== undefined) {
+    if (typeof message.float32 !== 'boolean') throw new Error(`hello.float32: expected true or false, got ${JSON.stringify(message.float32)}`);
+    hello.float32 = message.float32;
+  }
   return hello;
 }
 
@@ -162,15 +169,18 @@ class Process {
   constructor(argv: string[], options: ExecOptions, private readonly keep: (line: LogLine) => void) {
     this.child = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd ?? process.cwd(), env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdin.on('error', () => undefined); // EPIPE from a process that died: its exit reports it
+    const forget = onSignalExit(() => this.child.kill('SIGKILL'));
     this.exit = new Promise((exited) => {
       this.child.once('error', (e: NodeJS.ErrnoException) => {
         this.exited = true;
+        forget();
         const cause = e.code === 'ENOENT' ? `command not found: ${argv[0]}` : e.code === 'EACCES' ? `not executable: ${argv[0]}` : `could not start ${argv[0]}: ${e.message}`;
         this.fail(new StartError(cause));
         exited();
       });
       this.child.once('close', (code, signal) => {
         this.exited = true;
+        forget();
         this.fail(new Error(signal ? `the process was killed (${signal})` : `the process exited (code ${code})`));
         exited();
       });
@@ -384,14 +394,15 @@ export class ExecMetric {
 
   private reply(answer: Record<string, unknown>, id: number): IsolatedReply {
     const usedRandom = (this.options.random ?? this.greeting?.random) === true;
+    const precision = this.greeting?.float32 === true ? { usedTensors: true } : {};
     if (answer.type !== 'result') throw new Error(`expected a result, got ${JSON.stringify(answer).slice(0, 200)}`);
     if (answer.id !== id) throw new Error(`answered id ${JSON.stringify(answer.id)} to evaluate id ${id}`);
     if (answer.error !== undefined) {
       if (typeof answer.error !== 'string') throw new Error(`error: expected a message (a string), got ${JSON.stringify(answer.error)}`);
-      return { error: answer.error, usedRandom };
+      return { error: answer.error, usedRandom, ...precision };
     }
     if (typeof answer.value !== 'number') throw new Error(`value: expected a finite number, got ${answer.value === undefined ? 'nothing' : JSON.stringify(answer.value)}`);
-    return { value: answer.value, usedRandom };
+    return { value: answer.value, usedRandom, ...precision };
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,7 @@ import type { MetricClaims } from './contract.js';
 export interface IsolatedReply {
   value?: unknown;
   usedRandom?: boolean;
+  usedTensors?: boolean;
   error?: string;
   kink?: [sample: number, layer: number, unit: number];
 }

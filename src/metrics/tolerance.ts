@@ -1,11 +1,14 @@
 /** The tolerance of an invariance check, from the metric's own float noise: rounding, the float symmetry's perturbation, sampling. */
-import { float64Field, FLOAT64_UNIT_ROUNDOFF as u } from '../field/float64.js';
+import { float64Field, FLOAT32_UNIT_ROUNDOFF, FLOAT64_UNIT_ROUNDOFF } from '../field/float64.js';
 import { Rng } from '../field/random.js';
 import { loss } from '../network/forward.js';
 import { flatten, parameterCount, unflatten } from '../network/flat.js';
 import { shapeOf, type Dataset, type Network } from '../network/types.js';
 import { floatSymmetryPerturbation, type Symmetry } from '../symmetry/index.js';
-import type { Evaluate } from './evaluate.js';
+import type { Evaluate, Evaluation } from './evaluate.js';
+
+/** The unit roundoff a metric computed with: float32's if it touched tensors (ctx.tf, or the tensor derivatives), float64's otherwise. */
+export const unitRoundoff = (e: Pick<Evaluation, 'usedTensors'>): number => (e.usedTensors ? FLOAT32_UNIT_ROUNDOFF : FLOAT64_UNIT_ROUNDOFF);
 
 /**
  * A random metric (one that draws from ctx.random) is an estimator: it is
@@ -24,8 +27,10 @@ export const SAMPLING_Z = 12;
  * the size of what the metric is computed from — its values and the loss
  * L(θ), since a sharpness is a difference of losses and carries the loss's
  * rounding, not its own size's (sums over P terms, γ_P, are well inside it).
+ * u is the metric's own precision (unitRoundoff): a float32 metric is held to
+ * float32's, a float64 one to float64's.
  */
-export function roundingAllowance(net: Network<number>, data: Dataset<number>, before: number, after: number): number {
+export function roundingAllowance(net: Network<number>, data: Dataset<number>, before: number, after: number, u = FLOAT64_UNIT_ROUNDOFF): number {
   return 10 * parameterCount(shapeOf(net)) ** 2.5 * u * (Math.abs(before) + Math.abs(after) + 2 * Math.abs(loss(float64Field, net, data)));
 }
 
@@ -33,11 +38,13 @@ export function roundingAllowance(net: Network<number>, data: Dataset<number>, b
  * Sθ is computed in floats, so each entry carries a relative error up to
  * ρ = floatSymmetryPerturbation (0 for a permutation, which is exact): the
  * metric's response to such an error is measured directly (every entry moved
- * by ±ρ relative, seeded signs), ×4 for both sides and both signs.
+ * by ±ρ relative, seeded signs), ×4 for both sides and both signs. A float32
+ * metric (u = float32's) also rounds θ and Sθ to float32 on the way in: each
+ * entry moves by up to u more, a permutation's included.
  */
-export async function perturbationAllowance(run: Evaluate, c: { net: Network<number>; data: Dataset<number>; sym: Symmetry }, before: number): Promise<number> {
-  if (c.sym.kind === 'permutation') return 0;
-  const rho = floatSymmetryPerturbation(c.sym, c.net.layers.length, u);
+export async function perturbationAllowance(run: Evaluate, c: { net: Network<number>; data: Dataset<number>; sym: Symmetry }, before: number, u = FLOAT64_UNIT_ROUNDOFF): Promise<number> {
+  const rho = floatSymmetryPerturbation(c.sym, c.net.layers.length, FLOAT64_UNIT_ROUNDOFF) + (u > FLOAT64_UNIT_ROUNDOFF ? u : 0);
+  if (rho === 0) return 0;
   const rng = new Rng(7);
   const perturbed = unflatten(c.net, flatten(c.net).map((t) => t * (1 + rho * rng.rademacher())));
   return 4 * Math.abs((await run(perturbed, c.data)).value - before);

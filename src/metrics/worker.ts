@@ -4,7 +4,7 @@
  * imports the user's module: { ready: { id, title, reference, claims } }, or
  * { loadError: expected } (as in InputError('MODULE', path, expected)).
  * Messages in: { network, dataset, seed } (flatcheck JSON); out:
- * { value, usedRandom }, { error } or { kink: [sample, layer, unit] }.
+ * { value, usedRandom, usedTensors }, { error } or { kink: [sample, layer, unit] }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { float64Field } from '../field/float64.js';
@@ -31,7 +31,7 @@ parentPort!.on('message', async (message: { network: unknown; dataset: unknown; 
   try {
     ctx = await metricContext(networkIn(float64Field, parseNetwork(message.network)), datasetIn(float64Field, parseDataset(message.dataset)), message.seed);
     const value = await metric.evaluate(ctx);
-    parentPort!.postMessage({ value, usedRandom: ctx.usedRandom });
+    parentPort!.postMessage({ value, usedRandom: ctx.usedRandom, usedTensors: ctx.usedTensors });
   } catch (e) {
     parentPort!.postMessage(e instanceof KinkError ? { kink: [e.sample, e.layer, e.unit] } : { error: e instanceof Error ? e.message : String(e) });
   } finally {

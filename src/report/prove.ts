@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:f
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { killProcessGroup, onSignalExit } from '../output/shutdown.js';
 import { loadRegistry, type Metric } from '../metrics/index.js';
 import { writeDirectoryAtomic } from '../output/atomic.js';
 import { renderSvg } from '../output/charts.js';
@@ -63,12 +64,18 @@ export function runVitest(opts: ProveOptions, jsonPath: string, signal?: AbortSi
       cwd: opts.root,
       env: { ...process.env, FLATCHECK_RUNS_SCALE: String(opts.scale), FLATCHECK_SEED: String(opts.seed), FLATCHECK_VITEST_JSON: jsonPath },
       stdio: ['ignore', 'ignore', 'pipe'],
-      ...(signal ? { signal } : {}),
+      // Its own process group, so that stopping it stops vitest's worker processes too.
+      detached: true,
     });
+    const stop = () => killProcessGroup(child.pid);
+    const forget = onSignalExit(stop);
+    signal?.addEventListener('abort', stop);
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-20_000)));
     child.on('error', fail);
     child.on('close', (status) => {
+      forget();
+      signal?.removeEventListener('abort', stop);
       if (!existsSync(jsonPath)) return fail(new Error(`the property suite did not report (exit ${status}):\n${stderr}`));
       const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as VitestJson;
       // A run that failed with no failing test or file (vitest's own error, an unhandled error) or ran nothing is no pass.
@@ -194,6 +201,7 @@ export async function prove(opts: ProveOptions): Promise<ProofReport> {
   const log = opts.log ?? (() => {});
   const work = join(tmpdir(), `flatcheck-prove-${process.pid}`);
   mkdirSync(work, { recursive: true });
+  const forgetWork = onSignalExit(() => rmSync(work, { recursive: true, force: true }));
   // If a step here throws, the suite's subprocess is stopped rather than left running.
   const stopSuite = new AbortController();
   try {
@@ -242,5 +250,6 @@ export async function prove(opts: ProveOptions): Promise<ProofReport> {
   } finally {
     stopSuite.abort();
     rmSync(work, { recursive: true, force: true });
+    forgetWork();
   }
 }

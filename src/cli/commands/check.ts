@@ -11,6 +11,7 @@ import { optionalFlag, parseArgs, parseInteger } from '../args.js';
 import { assertWritable, writeFileAtomic } from '../../output/atomic.js';
 import { progressBar } from '../progress.js';
 import type { CommandResult } from '../command.js';
+import { exitCleanlyOnSignals } from '../../output/shutdown.js';
 
 export const CHECK_USAGE = 'flatcheck check MODULE [--families layer-scale,neuron-scale,permutation] [--runs N] [--seed S] [--time-limit MS] [--json] [--junit FILE] [--verbose]\n       flatcheck check --exec \'CMD ARG…\' [--jobs N] [--id NAME] [--claims \'{"invariant":[…],"unbounded":[…]}\'] [the same options]';
 /** setTimeout's limit (2^31 − 1 ms): a longer delay fires after 1 ms. */
@@ -51,6 +52,7 @@ function parseClaims(text: string): ExecClaims {
 }
 
 export async function checkCommand(argv: string[]): Promise<CommandResult> {
+  exitCleanlyOnSignals();
   const args = parseArgs(argv, ['families', 'runs', 'seed', 'time-limit', 'junit', 'exec', 'jobs', 'id', 'claims'], ['json', 'verbose'], 1);
   const command = optionalFlag(args, 'exec');
   if (command === undefined) {
@@ -100,7 +102,7 @@ export async function checkCommand(argv: string[]): Promise<CommandResult> {
   if (args.flags.has('json')) return { stdout: JSON.stringify(report), exitCode, ...(stderr ? { stderr } : {}) };
   const lines = [`${report.metric}${report.title ? ` — ${report.title}` : ''}`];
   for (const [family, r] of Object.entries(report.families)) {
-    lines.push(`  ${family.padEnd(13)} ${r.verdict}${r.counterexample ? `: ${r.counterexample.before} → ${r.counterexample.after} under ${r.counterexample.symmetry}` : ''}${r.error ? `: ${r.error}` : ''}`);
+    lines.push(`  ${family.padEnd(13)} ${r.verdict}${r.counterexample ? `: ${r.counterexample.before} → ${r.counterexample.after} under ${r.counterexample.symmetry}` : ''}${r.error ? `: ${r.error}` : ''}${r.leftTensors ? ` (the metric left ${r.leftTensors} tensors undisposed; flatcheck disposed them)` : ''}`);
     // Every failing verdict says how to replay it.
     if (r.verdict !== 'invariant' && r.verdict !== 'unbounded') lines.push(`    seed ${r.seed}; replay: flatcheck check ${command === undefined ? args.positional[0] : `--exec '${command}'`} --families ${family} --runs ${runs} --seed ${seed}`);
   }

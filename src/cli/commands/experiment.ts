@@ -6,11 +6,13 @@ import { assertWritable } from '../../output/atomic.js';
 import { optionalFlag, parseArgs, parseInteger } from '../args.js';
 import { readJsonFile, withFlag } from '../io.js';
 import type { CommandResult } from '../command.js';
+import { exitCleanlyOnSignals } from '../../output/shutdown.js';
 
 export const EXPERIMENT_USAGE = 'flatcheck experiment keskar [--data FILE] [--seeds N] [--out DIR] [--short] [--json]';
 
 export async function experimentCommand(argv: string[]): Promise<CommandResult> {
   const args = parseArgs(argv, ['data', 'seeds', 'out'], ['short', 'json'], 1);
+  exitCleanlyOnSignals();
   if (args.positional.length !== 1 || args.positional[0] !== 'keskar') throw new UsageError(`expected the experiment "keskar", got ${args.positional.length ? `"${args.positional.join(' ')}"` : 'none'}`);
   const options: KeskarOptions = { short: args.flags.has('short') };
   const dataPath = optionalFlag(args, 'data');

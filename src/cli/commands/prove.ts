@@ -8,6 +8,7 @@ import { DEFAULT_SEED } from '../../field/random.js';
 import { assertWritable } from '../../output/atomic.js';
 import { phaseLog } from '../progress.js';
 import type { CommandResult } from '../command.js';
+import { exitCleanlyOnSignals } from '../../output/shutdown.js';
 
 export const PROVE_USAGE = 'flatcheck prove [--scale S] [--seed S] [--out DIR] [--json] | prove --shard i/n [--scale S] [--seed S] --out DIR | prove --merge DIR… [--out DIR] [--json]';
 /** Report-grade: every property at 4× the cases `npm test` runs. */
@@ -19,6 +20,7 @@ export async function proveCommand(argv: string[]): Promise<CommandResult> {
   if (!merge && args.positional.length) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
   if (merge && args.flags.has('shard')) throw new UsageError('--shard and --merge are two steps: run each shard with --shard i/n --out DIR, then --merge DIR…');
   if (merge && (args.flags.has('scale') || args.flags.has('seed'))) throw new UsageError('--merge takes its seed and scale from the shards: drop --scale and --seed');
+  exitCleanlyOnSignals();
   const scale = parseInteger(optionalFlag(args, 'scale') ?? String(DEFAULT_PROVE_SCALE), '--scale');
   if (scale < 1) throw new InputError('--scale', scale, 'a positive integer');
   const seed = parseInteger(optionalFlag(args, 'seed') ?? String(DEFAULT_SEED), '--seed');

@@ -26,6 +26,7 @@ import { InputError, KinkError } from '../field/errors.js';
 import { assertFieldSupports, activate, preActivation } from '../network/forward.js';
 import { checkCompatible } from '../network/json.js';
 import { dualField, type Dual } from '../field/dual.js';
+import { assertDenseFits, EXACT_ENTRY_BYTES, FLOAT_ENTRY_BYTES } from '../linalg/dense.js';
 import { flatten, parameterCount, parameterOffsets, unflatten } from '../network/flat.js';
 import { mapDataset, mapNetwork, shapeOf, type ActivationName, type Dataset, type Network } from '../network/types.js';
 
@@ -323,6 +324,7 @@ export function lossHessianVectorProduct<T>(F: Field<T>, net: Network<T>, data: 
 /** ∇²L from P Hessian-vector products with the unit vectors, symmetrised (exactly symmetric already in exact fields). */
 export function hessianByProducts<T>(F: Field<T>, net: Network<T>, data: Dataset<T>): T[][] {
   const P = parameterCount(shapeOf(net));
+  assertDenseFits(P, F.exact ? EXACT_ENTRY_BYTES : FLOAT_ENTRY_BYTES, `${F.name} Hessian`);
   const columns = Array.from({ length: P }, (_, j) => lossHessianVectorProduct(F, net, data, Array.from({ length: P }, (_, i) => (i === j ? F.one : F.zero))));
   if (F.exact) return columns; // H[i][j] = columns[j][i] = columns[i][j]
   const half = F.div(F.one, F.fromScalar(2));
@@ -336,6 +338,7 @@ export function hessianByProducts<T>(F: Field<T>, net: Network<T>, data: Dataset
  */
 export function lossHessian<T>(F: Field<T>, net: Network<T>, data: Dataset<T>): T[][] {
   checkCompatible(net, data);
+  assertDenseFits(parameterCount(shapeOf(net)), F.exact ? EXACT_ENTRY_BYTES : FLOAT_ENTRY_BYTES, `${F.name} Hessian`);
   if (!net.layers.every((l) => PIECEWISE_LINEAR.includes(l.activation))) return hessianByProducts(F, net, data);
   const passes = samplePasses(F, net, data.inputs);
   const outputs = passes.map((p) => p.activations[p.activations.length - 1]!);

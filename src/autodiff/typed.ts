@@ -16,6 +16,7 @@ import { KinkError } from '../field/errors.js';
 import type { ActivationName, Dataset, Network } from '../network/types.js';
 import { checkCompatible } from '../network/json.js';
 import { flatten } from '../network/flat.js';
+import { assertDenseFits, FLOAT_ENTRY_BYTES } from '../linalg/dense.js';
 
 interface Layer {
   out: number;
@@ -260,6 +261,7 @@ export class Float64Problem {
 
   /** Dense Hessian from P products with the unit vectors, symmetrised. */
   hessian(theta: ArrayLike<number> = this.theta): number[][] {
+    assertDenseFits(this.size, FLOAT_ENTRY_BYTES, 'Hessian');
     const e = new Float64Array(this.size);
     const columns = Array.from({ length: this.size }, (_, j) => {
       e.fill(0);

@@ -5,6 +5,7 @@
  * errors, Frobenius norm, per-block quantities and the scaled T·H·T.
  */
 import { Rng } from '../field/random.js';
+import { assertDenseFits } from '../linalg/dense.js';
 
 export type Hvp = (v: number[]) => number[];
 
@@ -24,6 +25,7 @@ export function denseHvp(H: readonly (readonly number[])[]): Hvp {
 export function symmetricEigenvalues(H: readonly (readonly number[])[]): number[] {
   const n = H.length;
   if (n === 0) return [];
+  assertDenseFits(n, 8, 'eigendecomposition');
   // Scaled by a power of two (exact) so that the largest entry is near 1: squares in the
   // reflections neither overflow (entries near 1e200 made QL fail) nor underflow.
   let largest = 0;

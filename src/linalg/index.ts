@@ -1,1 +1,2 @@
 export * from './exact.js';
+export * from './dense.js';

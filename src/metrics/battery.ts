@@ -60,6 +60,8 @@ export interface BatteryOptions {
   seed?: number;
   /** Per evaluation, and for importing a metric module. In this thread only an asynchronous metric can be cut off; in a module's worker, any. */
   timeLimitMs?: number;
+  /** A metric module's memory in its worker, in MiB (heap, and resident growth for off-heap buffers); default METRIC_MEMORY_MB. */
+  memoryLimitMb?: number;
   /** Evaluates instead of the metric object or module (a metric process, exec.ts); the caller closes it. */
   evaluator?: Pick<IsolatedMetric, 'evaluate'>;
   /** Search the families at the same time (an evaluator that serves several evaluations at once: --jobs). Each family has its own seeded run, so the report is the same. */
@@ -177,7 +179,7 @@ export async function checkMetric(metric: Metric | string, options: BatteryOptio
   const families = options.families ?? FAMILIES;
   const seed = options.seed ?? DEFAULT_SEED;
   const timeLimitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
-  const isolated = typeof metric === 'string' ? new IsolatedMetric(metric, timeLimitMs) : undefined;
+  const isolated = typeof metric === 'string' ? new IsolatedMetric(metric, timeLimitMs, options.memoryLimitMb) : undefined;
   let report: BatteryReport;
   let claims: Metric['claims'];
   try {

@@ -45,8 +45,14 @@ const detach = (worker: Worker) => {
   for (const event of ['message', 'error', 'exit']) worker.removeAllListeners(event);
 };
 
-/** The worker's old-generation heap, in MiB. */
-export const WORKER_HEAP_MB = 4096;
+/**
+ * A metric module's memory, in MiB: its worker's JavaScript heap, and the
+ * process's resident memory beyond what it was when the evaluation began
+ * (off-heap growth, such as Buffers, which no heap limit sees).
+ */
+export const METRIC_MEMORY_MB = 4096;
+/** How often the resident memory is read during an evaluation. */
+const MEMORY_POLL_MS = 50;
 
 export class IsolatedMetric {
   private worker: Promise<{ worker: Worker; description: MetricDescription }> | undefined;
@@ -54,6 +60,7 @@ export class IsolatedMetric {
   constructor(
     readonly module: string,
     readonly importLimitMs: number,
+    readonly memoryLimitMb = METRIC_MEMORY_MB,
   ) {}
 
   /** The module's id, title and claims, read in its worker. Rejects with an InputError naming MODULE when it does not load. */
@@ -73,7 +80,7 @@ export class IsolatedMetric {
   private start(): Promise<{ worker: Worker; description: MetricDescription }> {
     // stdout: true keeps the module's console.log off our stdout (a --json report stays parseable); it goes to stderr.
     // A heap cap: a metric that allocates without end fails its evaluation, not the CLI.
-    const worker = new Worker(WORKER, { workerData: { module: resolve(this.module) }, stdout: true, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    const worker = new Worker(WORKER, { workerData: { module: resolve(this.module) }, stdout: true, resourceLimits: { maxOldGenerationSizeMb: this.memoryLimitMb } });
     worker.stdout.pipe(process.stderr);
     return new Promise((ready, fail) => {
       let importing = false;
@@ -108,6 +115,7 @@ export class IsolatedMetric {
     return new Promise((done, fail) => {
       const finish = () => {
         clearTimeout(timer);
+        clearInterval(watch);
         detach(worker);
       };
       const failWith = (message: string) => {
@@ -117,6 +125,12 @@ export class IsolatedMetric {
         fail(new Error(message));
       };
       const timer = setTimeout(() => failWith(`timed out after ${timeLimitMs} ms`), timeLimitMs);
+      // The worker shares this process: its off-heap memory shows only in the process's resident size.
+      const baseline = process.memoryUsage.rss();
+      const watch = setInterval(() => {
+        const grown = process.memoryUsage.rss() - baseline;
+        if (grown > this.memoryLimitMb * 2 ** 20) failWith(`used more than ${this.memoryLimitMb} MiB of memory (${Math.round(grown / 2 ** 20)} MiB beyond flatcheck's own, off-heap buffers included)`);
+      }, MEMORY_POLL_MS);
       worker.once('message', (reply: IsolatedReply) => {
         finish();
         done(reply);

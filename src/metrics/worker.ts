@@ -19,6 +19,10 @@ process.kill = ((pid: number, signal?: string | number) => {
   if (pid === process.pid || pid === 0 || pid === process.ppid || pid === -process.pid) throw new Error(`a metric may not send signals to flatcheck's own process (process.kill(${pid}))`);
   return ownKill(pid, signal);
 }) as typeof process.kill;
+// process.abort() would end the whole process too: refused the same way.
+process.abort = (() => {
+  throw new Error("a metric may not abort flatcheck's process (process.abort())");
+}) as typeof process.abort;
 
 parentPort!.postMessage({ loading: true });
 const metric: Metric = await loadMetricModule(workerData.module as string).catch((e: unknown) => {

@@ -6,6 +6,7 @@
 import { tf } from './backend.js';
 import type { Dataset, Network } from '../network/types.js';
 import { datasetTensors, disposeData, lossTensor, thetaTensor, TWICE_DIFFERENTIABLE, type SmoothOps, type TensorData } from './network.js';
+import { assertDenseFits, FLOAT_ENTRY_BYTES } from '../linalg/dense.js';
 
 /**
  * Runs `make` in a tidy scope and reads its result outside it: tf.tidy walks
@@ -72,6 +73,7 @@ export class TensorProblem {
 
   /** Dense Hessian from P HVPs with the unit vectors, symmetrised (H + Hᵀ)/2. */
   hessian(theta: tf.Tensor1D = this.theta): number[][] {
+    assertDenseFits(this.size, FLOAT_ENTRY_BYTES, 'Hessian');
     const columns = Array.from({ length: this.size }, (_, j) => this.hvp(Array.from({ length: this.size }, (_, i) => (i === j ? 1 : 0)), theta));
     return columns.map((_, i) => columns.map((col, j) => (columns[i]![j]! + col[i]!) / 2));
   }

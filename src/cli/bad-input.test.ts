@@ -438,10 +438,14 @@ describe('hostile metric modules', () => {
     expectBadInput(await run('check', fixture('unknown-claim.mjs'), '--runs', '1'), 'check', 'claims.invariant[1]: expected one of "layer-scale", "neuron-scale", "permutation", got "rotation"');
   }, 60_000);
 
-  it('a module printing to stdout (at import and per evaluation) leaves --json stdout parseable: its output goes to stderr', async () => {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, 'check', fixture('chatty.mjs'), '--runs', '1', '--families', 'permutation', '--json'], { encoding: 'utf8' });
-    expect(JSON.parse(stdout)).toMatchObject({ metric: 'chatty', claims: { ok: true } });
-    expect(stderr).toContain('{"not": "the report"}');
-    expect(stderr).toContain('evaluating');
+  it('a module printing to stdout (at import and per evaluation) leaves --json stdout parseable: its prints are its log, on stderr with --verbose', async () => {
+    const command = [bin, 'check', fixture('chatty.mjs'), '--runs', '1', '--families', 'permutation', '--json'];
+    const quiet = await promisify(execFile)(process.execPath, command, { encoding: 'utf8' });
+    expect(JSON.parse(quiet.stdout)).toMatchObject({ metric: 'chatty', claims: { ok: true } });
+    expect(quiet.stderr).not.toContain('evaluating');
+    const verbose = await promisify(execFile)(process.execPath, [...command, '--verbose'], { encoding: 'utf8' });
+    expect(verbose.stdout).toBe(quiet.stdout);
+    expect(verbose.stderr).toContain('[metric stdout] {"not": "the report"}');
+    expect(verbose.stderr).toContain('evaluating');
   }, 120_000);
 });

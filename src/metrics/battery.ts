@@ -62,6 +62,8 @@ export interface BatteryOptions {
   timeLimitMs?: number;
   /** A metric module's memory in its worker, in MiB (heap, and resident growth for off-heap buffers); default METRIC_MEMORY_MB. */
   memoryLimitMb?: number;
+  /** Each line a metric module prints (stdout or stderr, in its worker); without it they go to stderr. */
+  onOutput?: (line: { stream: 'stdout' | 'stderr'; text: string }) => void;
   /** Evaluates instead of the metric object or module (a metric process, exec.ts); the caller closes it. */
   evaluator?: Pick<IsolatedMetric, 'evaluate'>;
   /** Search the families at the same time (an evaluator that serves several evaluations at once: --jobs). Each family has its own seeded run, so the report is the same. */
@@ -179,7 +181,7 @@ export async function checkMetric(metric: Metric | string, options: BatteryOptio
   const families = options.families ?? FAMILIES;
   const seed = options.seed ?? DEFAULT_SEED;
   const timeLimitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
-  const isolated = typeof metric === 'string' ? new IsolatedMetric(metric, timeLimitMs, options.memoryLimitMb) : undefined;
+  const isolated = typeof metric === 'string' ? new IsolatedMetric(metric, timeLimitMs, options.memoryLimitMb, options.onOutput) : undefined;
   let report: BatteryReport;
   let claims: Metric['claims'];
   try {

@@ -8,6 +8,7 @@
  * process.exit or hangs while it is imported is reported, not obeyed.
  */
 import { Worker } from 'node:worker_threads';
+import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { InputError } from '../field/errors.js';
 import { float64Field } from '../field/float64.js';
@@ -61,6 +62,8 @@ export class IsolatedMetric {
     readonly module: string,
     readonly importLimitMs: number,
     readonly memoryLimitMb = METRIC_MEMORY_MB,
+    /** Each line the module prints; without it, the prints go to our stderr. */
+    readonly onOutput?: (line: { stream: 'stdout' | 'stderr'; text: string }) => void,
   ) {}
 
   /** The module's id, title and claims, read in its worker. Rejects with an InputError naming MODULE when it does not load. */
@@ -78,10 +81,18 @@ export class IsolatedMetric {
 
   /** A worker that has loaded the module (it says `ready`): start-up within START_UP_MS, the import within importLimitMs. */
   private start(): Promise<{ worker: Worker; description: MetricDescription }> {
-    // stdout: true keeps the module's console.log off our stdout (a --json report stays parseable); it goes to stderr.
+    // stdout and stderr: true keep the module's prints off our stdout (a --json report stays parseable): they go to
+    // `onOutput` line by line (flatcheck check keeps them as the metric's log), or to our stderr.
     // A heap cap: a metric that allocates without end fails its evaluation, not the CLI.
-    const worker = new Worker(WORKER, { workerData: { module: resolve(this.module) }, stdout: true, resourceLimits: { maxOldGenerationSizeMb: this.memoryLimitMb } });
-    worker.stdout.pipe(process.stderr);
+    const worker = new Worker(WORKER, { workerData: { module: resolve(this.module) }, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: this.memoryLimitMb } });
+    for (const stream of ['stdout', 'stderr'] as const) {
+      if (!this.onOutput) {
+        worker[stream].pipe(process.stderr);
+        continue;
+      }
+      const emit = this.onOutput;
+      createInterface({ input: worker[stream] }).on('line', (text) => emit({ stream, text }));
+    }
     return new Promise((ready, fail) => {
       let importing = false;
       const failWith = (expected: string) => {

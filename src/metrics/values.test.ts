@@ -58,6 +58,12 @@ describe('flatcheck check: an error verdict is never a pass', () => {
       const k: string[] = [];
       expect(await main(['check', killer, '--families', 'permutation', '--runs', '2'], { out: (t) => k.push(t), err: (t) => k.push(t) })).toBe(1);
       expect(k.join('\n')).toContain("a metric may not send signals to flatcheck's own process");
+      // After an error verdict the metric's last printed lines are shown, even without --verbose.
+      const chatty = join(dir, 'chatty-nan.mjs');
+      writeFileSync(chatty, "export default { id: 'chatty-nan', evaluate: () => { console.log('about to return NaN'); return NaN; } };\n");
+      const err: string[] = [];
+      expect(await main(['check', chatty, '--families', 'permutation', '--runs', '2'], { out: () => {}, err: (t) => err.push(t) })).toBe(1);
+      expect(err.join('\n')).toContain('[metric stdout] about to return NaN');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

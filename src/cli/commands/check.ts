@@ -86,15 +86,30 @@ export async function checkCommand(argv: string[]): Promise<CommandResult> {
   try {
     if (command === undefined) {
       // Imported and evaluated only in a worker thread: a module that exits or hangs, even while loading, gets its verdict.
-      report = await checkMetric(args.positional[0]!, battery);
+      // Its prints are kept as its log, as a metric program's are.
+      const lines: { stream: string; text: string }[] = [];
+      let dropped = 0;
+      const keep = (line: { stream: string; text: string }) => {
+        lines.push({ stream: line.stream, text: line.text.slice(0, 2000) });
+        if (lines.length > 1000) {
+          lines.shift();
+          dropped++;
+        }
+      };
+      log = { lines, dropped: 0 };
+      report = await checkMetric(args.positional[0]!, { ...battery, onOutput: keep });
+      log = { lines, dropped };
     } else {
       ({ report, log } = await checkExecMetric(command, { ...battery, jobs, ...(id !== undefined ? { id } : {}), ...(claims ? { claims } : {}) }));
     }
   } finally {
     bar?.clear();
   }
-  // The metric's own prints never reach stdout: with --verbose they go to stderr, after the run.
-  const stderr = args.flags.has('verbose') && log ? [...(log.dropped > 0 ? [`[metric log: ${log.dropped} earlier lines dropped]`] : []), ...log.lines.map((l) => `[metric ${l.stream}] ${l.text}`)].join('\n') : undefined;
+  // The metric's own prints never reach stdout: with --verbose they go to stderr after the run, and after an
+  // error verdict its last lines do even without it.
+  const errorVerdict = Object.values(report.families).some((r) => r.verdict === 'error');
+  const shown = !log ? [] : args.flags.has('verbose') ? log.lines : errorVerdict ? log.lines.slice(-20) : [];
+  const stderr = shown.length > 0 ? [...(log!.dropped > 0 || shown.length < log!.lines.length ? [`[metric log: ${log!.dropped + log!.lines.length - shown.length} earlier lines not shown${args.flags.has('verbose') ? '' : '; --verbose shows them'}]`] : []), ...shown.map((l) => `[metric ${l.stream}] ${l.text}`)].join('\n') : undefined;
   if (junitPath !== undefined) writeFileAtomic(junitPath, junit(report), '--junit');
   // An error verdict is never a pass: the battery could not check that family, claimed or not.
   const errors = Object.entries(report.families).filter(([, r]) => r.verdict === 'error').map(([f]) => f);

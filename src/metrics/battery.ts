@@ -18,6 +18,7 @@ import { fitSymmetry, rawSymmetryArbitrary, type RawSymmetry } from '../arbitrar
 import { symmetryCase } from '../arbitraries/cases.js';
 import { FAMILIES, type Family, type Metric } from './contract.js';
 import { InputError, KinkError } from '../field/errors.js';
+import type { LogLine } from './log.js';
 import { IsolatedMetric } from './isolated.js';
 import { DEFAULT_TIME_LIMIT_MS, inProcess, inWorker, MetricFailure, type Evaluate } from './evaluate.js';
 import { pairedEstimates, perturbationAllowance, roundingAllowance, SAMPLING_Z, unitRoundoff } from './tolerance.js';
@@ -63,7 +64,7 @@ export interface BatteryOptions {
   /** A metric module's memory in its worker, in MiB (heap, and resident growth for off-heap buffers); default METRIC_MEMORY_MB. */
   memoryLimitMb?: number;
   /** Each line a metric module prints (stdout or stderr, in its worker); without it they go to stderr. */
-  onOutput?: (line: { stream: 'stdout' | 'stderr'; text: string }) => void;
+  onOutput?: (line: LogLine) => void;
   /** Evaluates instead of the metric object or module (a metric process, exec.ts); the caller closes it. */
   evaluator?: Pick<IsolatedMetric, 'evaluate'>;
   /** Search the families at the same time (an evaluator that serves several evaluations at once: --jobs). Each family has its own seeded run, so the report is the same. */

@@ -14,6 +14,7 @@ import { NETWORK_FORMAT, datasetToJson } from '../network/json.js';
 import type { Dataset, Network } from '../network/types.js';
 import { FAMILIES, type Family, type Metric } from './contract.js';
 import type { IsolatedReply } from './isolated.js';
+import { MetricLog, type LogLine } from './log.js';
 import { checkMetric, type BatteryOptions, type BatteryReport } from './battery.js';
 
 export const METRIC_PROTOCOL = 'flatcheck.metric/v1';
@@ -24,9 +25,6 @@ export const START_UP_MS = 60_000;
 export const GRACE_MS = 2_000;
 /** Lines of stderr an error carries. */
 const STDERR_TAIL = 5;
-/** Lines kept in `log` (the oldest are dropped and counted). */
-const LOG_LINES = 1_000;
-const LOG_LINE_CHARS = 2_000;
 /** A protocol line is short; a longer line is a print, kept truncated. */
 const MAX_LINE = 1 << 20;
 
@@ -52,11 +50,6 @@ export interface ExecOptions {
   /** Default: the current directory. */
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-}
-
-export interface LogLine {
-  stream: 'stdout' | 'stderr';
-  text: string;
 }
 
 /** The "…" of --exec "…" split into words as a POSIX shell would (quotes, backslashes), with no expansion: the command runs without a shell. */
@@ -296,8 +289,7 @@ export class ExecMetric {
   private process: Promise<Process> | undefined;
   private greeting: ExecHello | undefined;
   private nextId = 1;
-  private readonly lines: LogLine[] = [];
-  private dropped = 0;
+  private readonly output = new MetricLog();
   /** Evaluations made so far, and processes started (a restart after each fault). */
   evaluations = 0;
   starts = 0;
@@ -309,18 +301,12 @@ export class ExecMetric {
     this.argv = typeof command === 'string' ? splitCommand(command) : command;
   }
 
-  /** What the process printed (stdout lines that are not protocol messages) and wrote to stderr, oldest dropped past LOG_LINES. */
+  /** What the process printed (stdout lines that are not protocol messages) and wrote to stderr (MetricLog). */
   get log(): { lines: readonly LogLine[]; dropped: number } {
-    return { lines: this.lines, dropped: this.dropped };
+    return { lines: this.output.lines, dropped: this.output.dropped };
   }
 
-  private keep = (line: LogLine) => {
-    this.lines.push(line.text.length > LOG_LINE_CHARS ? { stream: line.stream, text: `${line.text.slice(0, LOG_LINE_CHARS)}… (${line.text.length} characters)` } : line);
-    if (this.lines.length > LOG_LINES) {
-      this.lines.shift();
-      this.dropped++;
-    }
-  };
+  private keep = (line: LogLine) => this.output.keep(line);
 
   /** A process that has answered hello. */
   private current: Process | undefined;

@@ -9,6 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { createInterface } from 'node:readline';
+import type { LogLine } from './log.js';
 import { resolve } from 'node:path';
 import { InputError } from '../field/errors.js';
 import { float64Field } from '../field/float64.js';
@@ -63,7 +64,7 @@ export class IsolatedMetric {
     readonly importLimitMs: number,
     readonly memoryLimitMb = METRIC_MEMORY_MB,
     /** Each line the module prints; without it, the prints go to our stderr. */
-    readonly onOutput?: (line: { stream: 'stdout' | 'stderr'; text: string }) => void,
+    readonly onOutput?: (line: LogLine) => void,
   ) {}
 
   /** The module's id, title and claims, read in its worker. Rejects with an InputError naming MODULE when it does not load. */

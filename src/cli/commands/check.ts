@@ -10,6 +10,7 @@ import { checkExecMetric, checkMetric, checkMetricPath, DEFAULT_TIME_LIMIT_MS, F
 import { optionalFlag, parseArgs, parseInteger } from '../args.js';
 import { assertWritable, writeFileAtomic } from '../../output/atomic.js';
 import { progressBar } from '../progress.js';
+import { MetricLog, type LogLine } from '../../metrics/log.js';
 import type { CommandResult } from '../command.js';
 import { exitCleanlyOnSignals } from '../../output/shutdown.js';
 
@@ -82,23 +83,14 @@ export async function checkCommand(argv: string[]): Promise<CommandResult> {
   const bar = progressBar(process.stderr);
   const battery = { families, runs, seed, timeLimitMs, ...(bar ? { onProgress: bar.update } : {}) };
   let report: BatteryReport;
-  let log: { lines: readonly { stream: string; text: string }[]; dropped: number } | undefined;
+  let log: { lines: readonly LogLine[]; dropped: number } | undefined;
   try {
     if (command === undefined) {
       // Imported and evaluated only in a worker thread: a module that exits or hangs, even while loading, gets its verdict.
       // Its prints are kept as its log, as a metric program's are.
-      const lines: { stream: string; text: string }[] = [];
-      let dropped = 0;
-      const keep = (line: { stream: string; text: string }) => {
-        lines.push({ stream: line.stream, text: line.text.slice(0, 2000) });
-        if (lines.length > 1000) {
-          lines.shift();
-          dropped++;
-        }
-      };
-      log = { lines, dropped: 0 };
-      report = await checkMetric(args.positional[0]!, { ...battery, onOutput: keep });
-      log = { lines, dropped };
+      const moduleLog = new MetricLog();
+      report = await checkMetric(args.positional[0]!, { ...battery, onOutput: moduleLog.keep });
+      log = moduleLog;
     } else {
       ({ report, log } = await checkExecMetric(command, { ...battery, jobs, ...(id !== undefined ? { id } : {}), ...(claims ? { claims } : {}) }));
     }

@@ -270,6 +270,8 @@ export {
   powerIteration,
   /** Hutchinson's trace estimator. */
   hutchinson,
+  /** The Frobenius norm from Hessian-vector products (Hutchinson on H²). */
+  hutchinsonFrobenius,
   /** Hutch++ trace estimator. */
   hutchPlusPlus,
 } from './curvature/spectral.js';

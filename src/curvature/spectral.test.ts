@@ -5,7 +5,7 @@ import { FLOAT64_UNIT_ROUNDOFF, float64Field, rationalField as Q } from '../fiel
 import { datasetIn, flatten, networkIn, randomDataset, randomNetwork, shapeOf } from '../network/index.js';
 import { lossHessian } from '../autodiff/derivatives.js';
 import { applySymmetry } from '../symmetry/index.js';
-import { denseHvp, denseTrace, frobeniusNorm, hutchinson, hutchPlusPlus, lanczos, powerIteration, scaledHessian, spectralNorm, symmetricEigenvalues, tridiagonalEigenvaluesByBisection } from './spectral.js';
+import { denseHvp, denseTrace, frobeniusNorm, hutchinson, hutchinsonFrobenius, hutchPlusPlus, lanczos, powerIteration, scaledHessian, spectralNorm, symmetricEigenvalues, tridiagonalEigenvaluesByBisection } from './spectral.js';
 import { perBlock, scaledSummary } from './index.js';
 
 /** Q diag(λ) Qᵀ with a random orthogonal Q (Householder products), so the eigenvalues are known. */
@@ -96,6 +96,18 @@ describe('trace estimators', () => {
     const est = hutchinson(denseHvp(H), 30, { probes: 200, seed: 9 });
     expect(Math.abs(est.estimate - denseTrace(H))).toBeLessThanOrEqual(4 * est.standardError);
     expect(est.standardError).toBeGreaterThan(0);
+  });
+
+  it('the Frobenius estimate (Hutchinson on H²) is within 5 standard errors of ‖H‖_F, and exact on a diagonal ±1 spectrum', () => {
+    const H = withEigenvalues(Array.from({ length: 40 }, (_, i) => (i % 5) - 2 + i / 10), 7);
+    const est = hutchinsonFrobenius(denseHvp(H), 40, { probes: 200, seed: 3 });
+    expect(Math.abs(est.estimate - frobeniusNorm(H))).toBeLessThanOrEqual(5 * est.standardError);
+    expect(est.standardError).toBeGreaterThan(0);
+    // For H = diag(±1), ‖Hz‖² = n for every Rademacher z: no sampling error at all.
+    const D = Array.from({ length: 10 }, (_, i) => Array.from({ length: 10 }, (_, j) => (i === j ? (i % 2 ? 1 : -1) : 0)));
+    const exact = hutchinsonFrobenius(denseHvp(D), 10, { probes: 5, seed: 1 });
+    expect(exact.estimate).toBe(Math.sqrt(10));
+    expect(exact.standardError).toBe(0);
   });
 
   it('Hutch++ is exact (up to rounding) when the rank fits in its sketch', () => {

@@ -336,6 +336,22 @@ export function hutchinson(hvp: Hvp, n: number, opts: { probes?: number; seed?: 
   return { estimate: mean, standardError: error, matvecs: probes };
 }
 
+/**
+ * ‖H‖_F by Hutchinson on H²: ‖H‖_F² = Tr H² = E‖Hz‖² over Rademacher z, one
+ * HVP per probe. The standard error is the sample's, carried to the square root.
+ */
+export function hutchinsonFrobenius(hvp: Hvp, n: number, opts: { probes?: number; seed?: number } = {}): TraceEstimate {
+  const rng = new Rng(opts.seed ?? 0);
+  const probes = opts.probes ?? 100;
+  const samples = Array.from({ length: probes }, () => {
+    const hz = hvp(Array.from({ length: n }, () => rng.rademacher()));
+    return dot(hz, hz);
+  });
+  const { mean, error } = meanAndError(samples);
+  const estimate = Math.sqrt(mean);
+  return { estimate, standardError: estimate > 0 ? error / (2 * estimate) : error, matvecs: probes };
+}
+
 /** Orthonormal basis of the columns (Gram–Schmidt twice, on typed arrays), dropping dependent ones. */
 function orthonormalise(columns: readonly (readonly number[])[]): Float64Array[] {
   const basis: Float64Array[] = [];

@@ -2,12 +2,11 @@
 import { Fraction } from 'fraction.js';
 import { InputError, UsageError } from '../../field/errors.js';
 import { float64Field, fractionToNumber } from '../../field/index.js';
-import { Rng } from '../../field/random.js';
 import { chosenExactField, exactValueToFraction, type ExactValue } from '../../field/terminating.js';
 import { datasetIn, loss, networkIn, parameterCount, shapeOf } from '../../network/index.js';
 import { PIECEWISE_LINEAR, lossGradient, lossHessian, lossHessianDiagonal, samplePasses } from '../../autodiff/derivatives.js';
 import { Float64Problem } from '../../autodiff/typed.js';
-import { denseTrace, frobeniusNorm, hutchPlusPlus, lanczos, spectralNorm, type Hvp } from '../../curvature/spectral.js';
+import { denseTrace, frobeniusNorm, hutchinsonFrobenius, hutchPlusPlus, lanczos, spectralNorm, type Hvp } from '../../curvature/spectral.js';
 import { choice, optionalFlag, parseArgs, requireFlag } from '../args.js';
 import { assertExactlyEvaluable, assertFinite, assertNoKinkAsWritten, readNetworkAndData } from '../io.js';
 import type { CommandResult } from '../command.js';
@@ -76,13 +75,8 @@ function fromProducts(metric: 'hessian-trace' | 'hessian-frobenius' | 'hessian-s
     const t = hutchPlusPlus(hvp, P, { budget: 300, seed: ESTIMATOR_SEED });
     return { value: t.estimate, method: 'hutch++', standardError: t.standardError, matvecs: t.matvecs, note: `an estimate (seed ${ESTIMATOR_SEED})` };
   }
-  // ‖H‖_F² = E‖Hz‖² over Rademacher z (Hutchinson on H²).
-  const rng = new Rng(ESTIMATOR_SEED);
-  const probes = 100;
-  const samples = Array.from({ length: probes }, () => euclideanNorm(hvp(Array.from({ length: P }, () => rng.rademacher()))) ** 2);
-  const mean = samples.reduce((a, b) => a + b, 0) / probes;
-  const se = Math.sqrt(samples.reduce((s, x) => s + (x - mean) ** 2, 0) / (probes - 1) / probes);
-  return { value: Math.sqrt(mean), method: 'hutchinson', standardError: mean > 0 ? se / (2 * Math.sqrt(mean)) : se, matvecs: probes, note: `an estimate of √E‖Hz‖² (seed ${ESTIMATOR_SEED})` };
+  const f = hutchinsonFrobenius(hvp, P, { probes: 100, seed: ESTIMATOR_SEED });
+  return { value: f.estimate, method: 'hutchinson', standardError: f.standardError, matvecs: f.matvecs, note: `an estimate of √E‖Hz‖² (seed ${ESTIMATOR_SEED})` };
 }
 
 export async function evalCommand(argv: string[]): Promise<CommandResult> {
@@ -123,10 +117,12 @@ export async function evalCommand(argv: string[]): Promise<CommandResult> {
     const tensor = engine === 'tfjs' ? await import('../../tensor/index.js') : undefined;
     const problem = tensor ? (await tensor.initTensorBackend(), new tensor.TensorProblem(net, data)) : undefined;
     try {
-      const typed = problem ? undefined : new Float64Problem(net, data);
-      const hvp: Hvp = (v) => problem?.hvp(v) ?? Array.from(typed!.hvp(v));
+      // The typed float64 engine, made only where a gradient or HVP needs it.
+      let typed: Float64Problem | undefined;
+      const float64 = () => (typed ??= new Float64Problem(net, data));
+      const hvp: Hvp = (v) => problem?.hvp(v) ?? Array.from(float64().hvp(v));
       if (metric === 'loss') result = { value: problem?.loss() ?? loss(float64Field, net, data) };
-      else if (metric === 'gradient-norm') result = { value: euclideanNorm(problem?.gradient() ?? typed!.gradient()) };
+      else if (metric === 'gradient-norm') result = { value: euclideanNorm(problem?.gradient() ?? float64().gradient()) };
       // float64, piecewise linear: the trace from the diagonal alone, deterministic and O(N·O·P).
       else if (P > DENSE_LIMIT && metric === 'hessian-trace' && !problem && net.layers.every((l) => PIECEWISE_LINEAR.includes(l.activation))) result = { value: lossHessianDiagonal(float64Field, net, data).reduce((a, b) => a + b, 0), method: 'diagonal' };
       else if (P > DENSE_LIMIT) result = fromProducts(metric, hvp, P);

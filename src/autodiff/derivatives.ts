@@ -100,7 +100,21 @@ function mseScale<T>(F: Field<T>, outputs: readonly (readonly T[])[]): T {
  * derivatives are linear in it): with N = 3 it is the one division that is
  * not by 2^a·5^b, and the terminating field stays gcd-free until then.
  */
-const deferScale = <T>(F: Field<T>, data: Dataset<T>) => F.exact && data.loss === 'mse';
+interface Prepared<T> {
+  passes: SamplePass<T>[];
+  derivs: OutputDerivatives<T>[];
+  /** Applies what the derivatives left out (the mse constant, in exact fields) to values linear in them. */
+  scaled: (values: T[]) => T[];
+}
+
+/** Per-sample passes and output derivatives, with the mse constant deferred in exact fields (see above). */
+function prepare<T>(F: Field<T>, net: Network<T>, data: Dataset<T>): Prepared<T> {
+  const passes = samplePasses(F, net, data.inputs);
+  const outputs = passes.map((p) => p.activations[p.activations.length - 1]!);
+  const defer = F.exact && data.loss === 'mse';
+  const c = defer ? mseScale(F, outputs) : undefined;
+  return { passes, derivs: outputDerivatives(F, data, outputs, !defer), scaled: (values) => (c === undefined ? values : values.map((v) => F.mul(c, v))) };
+}
 
 export function outputDerivatives<T>(F: Field<T>, data: Dataset<T>, outputs: readonly (readonly T[])[], scale = true): OutputDerivatives<T>[] {
   const N = outputs.length;
@@ -160,9 +174,7 @@ export function lossGradient<T>(F: Field<T>, net: Network<T>, data: Dataset<T>):
   const shape = shapeOf(net);
   const { weightOffset, biasOffset, fanIn } = parameterOffsets(shape);
   const gradient = new Array<T>(parameterCount(shape)).fill(F.zero);
-  const passes = samplePasses(F, net, data.inputs);
-  const outputs = passes.map((p) => p.activations[p.activations.length - 1]!);
-  const derivs = outputDerivatives(F, data, outputs, !deferScale(F, data));
+  const { passes, derivs, scaled } = prepare(F, net, data);
   const K = net.layers.length;
   passes.forEach((pass, s) => {
     let delta = derivs[s]!.gradient.map((e, o) => F.mul(e, pass.derivatives[K - 1]![o]!));
@@ -185,9 +197,7 @@ export function lossGradient<T>(F: Field<T>, net: Network<T>, data: Dataset<T>):
       }
     }
   });
-  if (!deferScale(F, data)) return gradient;
-  const c = mseScale(F, outputs);
-  return gradient.map((g) => F.mul(c, g));
+  return scaled(gradient);
 }
 
 /**
@@ -275,9 +285,7 @@ export function lossHessianDiagonal<T>(F: Field<T>, net: Network<T>, data: Datas
   const shape = shapeOf(net);
   const { weightOffset, biasOffset, fanIn } = parameterOffsets(shape);
   const diagonal = new Array<T>(parameterCount(shape)).fill(F.zero);
-  const passes = samplePasses(F, net, data.inputs);
-  const outputs = passes.map((p) => p.activations[p.activations.length - 1]!);
-  const derivs = outputDerivatives(F, data, outputs, !deferScale(F, data));
+  const { passes, derivs, scaled } = prepare(F, net, data);
   const weights = weightsOf(net);
   passes.forEach((pass, s) => {
     const lambda = derivs[s]!.hessian;
@@ -301,9 +309,7 @@ export function lossHessianDiagonal<T>(F: Field<T>, net: Network<T>, data: Datas
       }
     });
   });
-  if (!deferScale(F, data)) return diagonal;
-  const c = mseScale(F, outputs);
-  return diagonal.map((v) => F.mul(c, v));
+  return scaled(diagonal);
 }
 
 /**
@@ -338,11 +344,8 @@ export function hessianByProducts<T>(F: Field<T>, net: Network<T>, data: Dataset
  */
 export function lossHessian<T>(F: Field<T>, net: Network<T>, data: Dataset<T>): T[][] {
   checkCompatible(net, data);
-  assertDenseFits(parameterCount(shapeOf(net)), F.exact ? EXACT_ENTRY_BYTES : FLOAT_ENTRY_BYTES, `${F.name} Hessian`);
   if (!net.layers.every((l) => PIECEWISE_LINEAR.includes(l.activation))) return hessianByProducts(F, net, data);
-  const passes = samplePasses(F, net, data.inputs);
-  const outputs = passes.map((p) => p.activations[p.activations.length - 1]!);
-  if (!deferScale(F, data)) return hessianFromPasses(F, net, passes, outputDerivatives(F, data, outputs));
-  const c = mseScale(F, outputs);
-  return hessianFromPasses(F, net, passes, outputDerivatives(F, data, outputs, false)).map((row) => row.map((v) => F.mul(c, v)));
+  assertDenseFits(parameterCount(shapeOf(net)), F.exact ? EXACT_ENTRY_BYTES : FLOAT_ENTRY_BYTES, `${F.name} Hessian`);
+  const { passes, derivs, scaled } = prepare(F, net, data);
+  return hessianFromPasses(F, net, passes, derivs).map(scaled);
 }

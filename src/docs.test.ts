@@ -9,14 +9,14 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..');
 
-/** Each pattern with what it catches; written so that this file's own source matches none of them. */
+/** Each pattern with what it catches; written so that this file's own source matches none of them (it is scanned too). */
 const OUTSIDE_CITATIONS: { pattern: RegExp; what: string }[] = [
-  { pattern: /\.\.\/shared\b|\bshared\/[A-Z]/, what: 'a path into ../shared' },
+  { pattern: /\.\.\/shared\b|\bshared\/[A-Z]/, what: 'a path into the steering folder beside the checkout' },
   { pattern: /\bARCHITECTURE\.md\b/, what: 'the architecture notes' },
   { pattern: /\bTHEORY\.md\b/, what: 'the theory notes (the repository has docs/theory.md)' },
-  { pattern: /\b(issue|pull request|PR)s?\s*[#:]?\s*\d+/i, what: 'an issue number' },
+  { pattern: /\b(?:issue|pull request|PR)s?\s*[#:]?\s*\d+/i, what: 'an issue number' },
   { pattern: /(^|[\s(])#\d+\b/, what: 'an issue number' },
-  { pattern: /\((issue|issues)\b/i, what: 'a citation of an issue' },
+  { pattern: /\((?:issues?)\b/i, what: 'a citation of an issue' },
 ];
 
 /** Every outside citation in a text, as "file:line: what — the line". */
@@ -35,7 +35,7 @@ const TEXT_FILE = /\.(ts|mjs|js|md|py|json)$|^\.ci\/run$/;
 /** Tracked files and new ones not yet ignored, so a file is checked before its first commit. */
 function repositoryTextFiles(): string[] {
   const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' });
-  return listed.split('\n').filter((f) => TEXT_FILE.test(f) && f !== 'package-lock.json' && f !== 'src/docs.test.ts');
+  return listed.split('\n').filter((f) => TEXT_FILE.test(f) && f !== 'package-lock.json');
 }
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
@@ -62,14 +62,15 @@ function brokenLinks(file: string, text: string, read: (path: string) => string 
 
 describe('the repository cites no document outside itself and no issue number', () => {
   it('finds a citation of each kind in a text that has one, and none in clean text', () => {
+    // Each citation is spelt with a ~ that is taken out here, so that this file passes its own scan below.
     const cited = [
-      'see [the formats](../shared/ARCHITECTURE.md)',
-      '// Source: THEORY.md §5, the table of known answers',
-      " * Issue 6: Keskar's experiment",
-      "reference: 'flatness (issue 12)'",
-      'fixed in #42.',
-      'as asked (issue: "the maximiser tracks it")',
-    ].join('\n');
+      'see [the formats](../sha~red/ARCHI~TECTURE.md)',
+      '// Source: THE~ORY.md §5, the table of known answers',
+      " * Iss~ue 6: Keskar's experiment",
+      "reference: 'flatness (iss~ue 12)'",
+      'fixed in #~42.',
+      'as asked (iss~ue: "the maximiser tracks it")',
+    ].join('\n').replaceAll('~', '');
     const hits = outsideCitations('example.ts', cited);
     expect(hits.map((h) => h.split(':').slice(0, 2).join(':'))).toEqual(expect.arrayContaining(['example.ts:1', 'example.ts:2', 'example.ts:3', 'example.ts:4', 'example.ts:5', 'example.ts:6']));
     expect(hits[0]).toMatch(/^example\.ts:1: .*\.\.\/shared\/ARCHITECTURE\.md\)$/);
@@ -90,11 +91,11 @@ describe('the repository cites no document outside itself and no issue number', 
     const broken = pages.flatMap((f) => brokenLinks(f, read(f)!, read));
     expect(broken, broken.join('\n')).toEqual([]);
     // The check can fail: a link out, a missing file, a missing heading.
-    const page = '# Top\n\n## 1. Symmetries of networks\n[a](https://example.org/x) [b](docs/none.md) [c](#2-nothing) [d](#1-symmetries-of-networks) [e](docs/formats.md#numbers)';
+    const page = '# Top\n\n## Symmetries of networks\n[a](https://example.org/x) [b](docs/none.md) [c](#no-such-heading) [d](#symmetries-of-networks) [e](docs/formats.md#numbers)';
     expect(brokenLinks('README.md', page, read)).toEqual([
       'README.md: https://example.org/x links outside the repository',
       'README.md: docs/none.md names no file of the repository',
-      'README.md: #2-nothing names no heading of README.md',
+      'README.md: #no-such-heading names no heading of README.md',
     ]);
   });
 });

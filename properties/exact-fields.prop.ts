@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Fraction } from 'mathjs';
-import { dyadic, fitDataset, networkArbitrary, offKinks, rational, rawDatasetArbitrary, runs } from '../src/arbitraries/index.js';
-import { rationalField as Q, type Scalar } from '../src/field/index.js';
+import { dyadic, expectFailure, fitDataset, networkArbitrary, offKinks, rational, rawDatasetArbitrary, runs } from '../src/arbitraries/index.js';
+import { rationalField as Q, type Field, type Scalar } from '../src/field/index.js';
 import { exactValueToFraction, Terminating, terminatingField as T, type ExactValue } from '../src/field/terminating.js';
 import { datasetIn, forward, loss, networkIn, shapeOf } from '../src/network/index.js';
 import { lossGradient, lossHessian } from '../src/autodiff/derivatives.js';
@@ -23,33 +23,54 @@ const scalar: fc.Arbitrary<Scalar> = fc.oneof(
 const same = (x: ExactValue, y: Fraction) => exactValueToFraction(x).equals(y);
 const kindOf = (x: ExactValue) => (x instanceof Terminating ? 'terminating' : 'fraction');
 
+/** `E` (the terminating field, or a broken copy) against the Fraction field on two scalars: every operation, equal exactly. */
+function fieldAgrees(E: Field<ExactValue>, a: Scalar, b: Scalar): boolean {
+  const [ta, tb, qa, qb] = [E.fromScalar(a), E.fromScalar(b), Q.fromScalar(a), Q.fromScalar(b)];
+  return (
+    same(E.add(ta, tb), qa.add(qb)) &&
+    same(E.sub(ta, tb), qa.sub(qb)) &&
+    same(E.mul(ta, tb), qa.mul(qb)) &&
+    (Q.sign(qb) === 0 || same(E.div(ta, tb), qa.div(qb))) &&
+    E.compare(ta, tb) === Q.compare(qa, qb) &&
+    E.equals(ta, tb) === Q.equals(qa, qb) &&
+    E.sign(ta) === Q.sign(qa) &&
+    E.toNumber(ta) === Q.toNumber(qa) &&
+    E.toString(ta) === Q.toString(qa) &&
+    same(E.abs(E.neg(ta)), qa.abs()) &&
+    // One representation per value (equals compares fields): the sum, however reached, is the sum read directly.
+    E.equals(E.add(ta, tb), E.fromScalar(qa.add(qb))) &&
+    E.equals(E.mul(ta, tb), E.fromScalar(qa.mul(qb))) &&
+    // A value whose denominator is 2^a·5^b is held terminating again after any detour (equals relies on it).
+    E.equals(E.mul(E.div(ta, E.fromScalar(new Fraction(3n))), E.fromScalar(3)), ta)
+  );
+}
+
 describe('the terminating (gcd-free) exact field equals the Fraction field exactly', () => {
   it('every field operation, on decimals, doubles and general rationals', () => {
     const kinds = new Set<string>();
     fc.assert(
       fc.property(scalar, scalar, (a, b) => {
-        const [ta, tb, qa, qb] = [T.fromScalar(a), T.fromScalar(b), Q.fromScalar(a), Q.fromScalar(b)];
-        kinds.add(kindOf(ta));
-        expect(same(T.add(ta, tb), qa.add(qb))).toBe(true);
-        expect(same(T.sub(ta, tb), qa.sub(qb))).toBe(true);
-        expect(same(T.mul(ta, tb), qa.mul(qb))).toBe(true);
-        if (Q.sign(qb) !== 0) expect(same(T.div(ta, tb), qa.div(qb))).toBe(true);
-        expect(T.compare(ta, tb)).toBe(Q.compare(qa, qb));
-        expect(T.equals(ta, tb)).toBe(Q.equals(qa, qb));
-        expect(T.sign(ta)).toBe(Q.sign(qa));
-        expect(T.toNumber(ta)).toBe(Q.toNumber(qa));
-        expect(T.toString(ta)).toBe(Q.toString(qa));
-        expect(same(T.abs(T.neg(ta)), qa.abs())).toBe(true);
-        // One representation per value (equals compares fields): the sum, however reached, is the sum read directly.
-        expect(T.equals(T.add(ta, tb), T.fromScalar(qa.add(qb)))).toBe(true);
-        expect(T.equals(T.mul(ta, tb), T.fromScalar(qa.mul(qb)))).toBe(true);
-        // A value whose denominator is 2^a·5^b is held terminating again after any detour (equals relies on it).
-        const back = T.mul(T.div(ta, T.fromScalar(new Fraction(3n))), T.fromScalar(3));
-        expect(T.equals(back, ta)).toBe(true);
+        kinds.add(kindOf(T.fromScalar(a)));
+        expect(fieldAgrees(T, a, b)).toBe(true);
       }),
       runs(2000),
     );
     expect([...kinds].sort()).toEqual(['fraction', 'terminating']);
+  });
+
+  it('negative controls: a sum that forgets to align the powers of 5, and a product whose safe-integer check is gone, are caught', () => {
+    const unaligned: Field<ExactValue> = {
+      ...T,
+      add: (x, y) => (x instanceof Terminating && y instanceof Terminating && x.e5 !== y.e5 ? T.add(x, new Terminating(y.m, y.e2, x.e5)) : T.add(x, y)),
+    };
+    const rounded: Field<ExactValue> = {
+      ...T,
+      mul: (x, y) => (x instanceof Terminating && y instanceof Terminating && typeof x.m === 'number' && typeof y.m === 'number' && x.m !== 0 && y.m !== 0 ? new Terminating(x.m * y.m, x.e2 + y.e2, x.e5 + y.e5) : T.mul(x, y)),
+    };
+    for (const broken of [unaligned, rounded]) {
+      const caught = expectFailure(fc.property(scalar, scalar, (a, b) => fieldAgrees(broken, a, b)), runs(2000));
+      console.info(`broken terminating field: caught at ${fc.stringify(caught.counterexample)}, seed ${caught.seed}`);
+    }
   });
 
   it('forward pass, loss, gradient and Hessian on random networks and datasets (mse over 1–4 samples: 1/3 and 1/6 scales)', () => {

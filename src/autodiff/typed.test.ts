@@ -1,41 +1,63 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { FLOAT64_UNIT_ROUNDOFF as u64, float64Field } from '../field/index.js';
-import { fitDataset, networkArbitrary, rawDatasetArbitrary, runs } from '../arbitraries/index.js';
-import { datasetIn, loss, networkIn, shapeOf } from '../network/index.js';
+import { expectFailure, fitDataset, networkArbitrary, rawDatasetArbitrary, runs } from '../arbitraries/index.js';
+import { datasetIn, loss, networkIn, parameterOffsets, shapeOf, type Network } from '../network/index.js';
 import { gradientErrorBound, hessianErrorBound, sameActivationPattern } from './bounds.js';
 import { lossGradient, lossHessian } from './derivatives.js';
 import { Float64Problem } from './typed.js';
+
+const cases = fc.tuple(
+  networkArbitrary({ activations: ['relu', 'leaky-relu', 'abs', 'linear', 'tanh', 'softplus'], weights: 'dyadic', maxHidden: 3, maxWidth: 5, maxInput: 3, minOutput: 2, maxOutput: 3 }),
+  rawDatasetArbitrary({ values: 'dyadic', maxSamples: 4 }),
+  fc.constantFrom('mse' as const, 'cross-entropy' as const),
+);
+type Case = typeof cases extends fc.Arbitrary<infer C> ? C : never;
+
+function prepared([raw, rawData, lossName]: Case) {
+  const net = networkIn(float64Field, raw);
+  const data = datasetIn(float64Field, fitDataset(rawData, shapeOf(raw), lossName));
+  // Kinks: both engines must take the same side of every relu, so stay clear of them.
+  fc.pre(sameActivationPattern(net, data.inputs, { u: 4 * u64 }));
+  return { net, data, problem: new Float64Problem(net, data) };
+}
+
+/** Every entry of `typedHessian` within both engines' float64 bounds of the field code's Hessian. */
+function hessiansAgree(c: Case, typedHessian: (problem: Float64Problem, net: Network<number>) => number[][]): boolean {
+  const { net, data, problem } = prepared(c);
+  const b = hessianErrorBound(net, data, { u: u64 });
+  const H = lossHessian(float64Field, net, data);
+  return typedHessian(problem, net).every((row, i) => row.every((v, j) => Math.abs(v - H[i]![j]!) <= 2 * b[i]![j]!));
+}
 
 describe('the typed-array float64 engine (backprop and the R-operator) agrees with the field code', () => {
   it('loss, gradient and Hessian for every activation and both losses, within both engines\' float64 bounds', () => {
     const kinds = new Set<string>();
     fc.assert(
-      fc.property(
-        networkArbitrary({ activations: ['relu', 'leaky-relu', 'abs', 'linear', 'tanh', 'softplus'], weights: 'dyadic', maxHidden: 3, maxWidth: 5, maxInput: 3, minOutput: 2, maxOutput: 3 }),
-        rawDatasetArbitrary({ values: 'dyadic', maxSamples: 4 }),
-        fc.constantFrom('mse' as const, 'cross-entropy' as const),
-        (raw, rawData, lossName) => {
-          const net = networkIn(float64Field, raw);
-          const data = datasetIn(float64Field, fitDataset(rawData, shapeOf(raw), lossName));
-          // Kinks: both engines must take the same side of every relu, so stay clear of them.
-          fc.pre(sameActivationPattern(net, data.inputs, { u: 4 * u64 }));
-          kinds.add(`${raw.layers[0]!.activation} ${lossName}`);
-          const problem = new Float64Problem(net, data);
-          expect(problem.loss()).toBeCloseTo(loss(float64Field, net, data), 12);
-          const b = hessianErrorBound(net, data, { u: u64 });
-          const H = lossHessian(float64Field, net, data);
-          problem.hessian().forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - H[i]![j]!)).toBeLessThanOrEqual(2 * b[i]![j]!)));
-          if (data.loss === 'mse') {
-            const g = lossGradient(float64Field, net, data);
-            const gb = gradientErrorBound(net, data, u64);
-            problem.gradient().forEach((v, i) => expect(Math.abs(v - g[i]!)).toBeLessThanOrEqual(2 * gb[i]!));
-          }
-        },
-      ),
+      fc.property(cases, (c) => {
+        const { net, data, problem } = prepared(c);
+        kinds.add(`${c[0].layers[0]!.activation} ${c[2]}`);
+        expect(problem.loss()).toBeCloseTo(loss(float64Field, net, data), 12);
+        expect(hessiansAgree(c, (p) => p.hessian())).toBe(true);
+        if (data.loss === 'mse') {
+          const g = lossGradient(float64Field, net, data);
+          const gb = gradientErrorBound(net, data, u64);
+          problem.gradient().forEach((v, i) => expect(Math.abs(v - g[i]!)).toBeLessThanOrEqual(2 * gb[i]!));
+        }
+      }),
       runs(100),
     );
     expect(kinds.size).toBe(12);
+  });
+
+  it('negative control: a Hessian with its cross-layer blocks dropped (a missing second-order term) is caught', () => {
+    const withinLayers = (p: Float64Problem, net: Network<number>) => {
+      const { weightOffset } = parameterOffsets(shapeOf(net));
+      const layerOf = (i: number) => weightOffset.filter((o) => o <= i).length - 1;
+      return p.hessian().map((row, i) => row.map((v, j) => (layerOf(i) === layerOf(j) ? v : 0)));
+    };
+    const caught = expectFailure(fc.property(cases, (c) => hessiansAgree(c, withinLayers)), runs(100));
+    console.info(`typed engine without cross-layer blocks: caught, widths [${shapeOf(caught.counterexample[0][0]).sizes.join(', ')}], seed ${caught.seed}`);
   });
 
   it('refuses a kink and a wrong-sized vector', () => {

@@ -382,27 +382,39 @@ describe('the bad-input property: every verb, generated bad command lines and fi
     for (const [name, make] of [...BAD_NETWORK_FILES, ...BAD_DATA_FILES, ...BAD_CE_FILES]) if (name !== 'missing.json') expect(readFileSync(path(`bad/${name}`), 'utf8'), name).not.toBe(make === undefined ? '' : name.startsWith('ce') ? validCe : name.startsWith('net') ? validNet : validData); // each mutation changed its file
   });
 
+  /** The property's body for a command runner: false (a counterexample) when a bad command line is not refused as it should be. */
+  const refusedProperly = (runner: typeof run, before: string[], seen?: Map<string, number>) =>
+    fc.asyncProperty(fc.constantFrom(...VERBS()).chain((v) => badCommandLine(v).map((c) => [v.verb, ...c] as const)), async ([verb, kind, argv, named]) => {
+      seen?.set(verb, (seen.get(verb) ?? 0) + 1);
+      seen?.set(kind, (seen.get(kind) ?? 0) + 1);
+      const r = await runner(...argv);
+      expect(r.code, `${argv.join(' ')}\n${r.err}`).toBe(2);
+      expect(r.err.startsWith(`flatcheck ${verb}: `), r.err).toBe(true);
+      expect(r.err, r.err).not.toMatch(/\n\s+at |internal error/);
+      for (const n of named) expect(r.err, `${argv.join(' ')}: should name ${n}`).toContain(n);
+      expect(r.out).toBe('');
+      expect(snapshot(dir)).toEqual(before);
+    });
+
   it('exits 2, names the option or field, prints no stack and writes nothing', async () => {
     const verbs = VERBS();
     const seen = new Map<string, number>();
-    const before = snapshot(dir);
-    await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...verbs).chain((v) => badCommandLine(v).map((c) => [v.verb, ...c] as const)), async ([verb, kind, argv, named]) => {
-        seen.set(verb, (seen.get(verb) ?? 0) + 1);
-        seen.set(kind, (seen.get(kind) ?? 0) + 1);
-        const r = await run(...argv);
-        expect(r.code, `${argv.join(' ')}\n${r.err}`).toBe(2);
-        expect(r.err.startsWith(`flatcheck ${verb}: `), r.err).toBe(true);
-        expect(r.err, r.err).not.toMatch(/\n\s+at |internal error/);
-        for (const n of named) expect(r.err, `${argv.join(' ')}: should name ${n}`).toContain(n);
-        expect(r.out).toBe('');
-        expect(snapshot(dir)).toEqual(before);
-      }),
-      runs(400),
-    );
+    await fc.assert(refusedProperly(run, snapshot(dir), seen), runs(400));
     // The generator reaches every verb and every kind of bad input.
     for (const v of new Set(verbs.map((x) => x.verb))) expect(seen.get(v), v).toBeGreaterThan(0);
     for (const k of ['stray argument', 'unknown or malformed option', 'repeated option', 'empty value', 'missing option', 'bad value', 'bad net', 'bad data', 'bad out-file', 'bad out-dir', 'bad module']) expect(seen.get(k), k).toBeGreaterThan(0);
+  });
+
+  it('negative controls: a command line that ignores a stray argument, and one whose bad-value message loses its option name, are caught', async () => {
+    const ignoresStray: typeof run = async (...argv) => (argv.includes('extra') ? { code: 0, out: 'ok', err: '' } : run(...argv));
+    const unnamed: typeof run = async (...argv) => {
+      const r = await run(...argv);
+      return { ...r, err: r.err.replace(/--[a-z-]+/g, 'an option') };
+    };
+    for (const broken of [ignoresStray, unnamed]) {
+      const details = await fc.check(refusedProperly(broken, snapshot(dir)), runs(400));
+      expect(details.failed, `seed ${details.seed}`).toBe(true);
+    }
   });
 });
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import { networkArbitrary, runs } from '../src/arbitraries/index.js';
+import { expectFailure, networkArbitrary, runs } from '../src/arbitraries/index.js';
 import { irisDatasetJson } from '../src/experiment/data.js';
 import { float64Field, rationalField } from '../src/field/index.js';
 import { networkIn, networkToJson, parseDataset, parseNetwork } from '../src/network/index.js';
@@ -218,8 +218,8 @@ const WHERE = { network: locations(networkSchema), dataset: locations(datasetSch
  */
 const UNREACHABLE_IN_AJV = ['#/$defs/scalar/anyOf/0/minimum', '#/$defs/scalar/anyOf/0/maximum'];
 
-function checkAgreement(kind: 'network' | 'dataset', text: string, seen?: { broken: Set<string>; counts: Record<string, number> }, file?: Json): void {
-  const validate: ValidateFunction = kind === 'network' ? validateNetwork : validateDataset;
+function checkAgreement(kind: 'network' | 'dataset', text: string, seen?: { broken: Set<string>; counts: Record<string, number> }, file?: Json, validateWith?: ValidateFunction): void {
+  const validate: ValidateFunction = validateWith ?? (kind === 'network' ? validateNetwork : validateDataset);
   const value = JSON.parse(text) as never;
   const schemaOk = validate(value);
   const shapeError = schemaOk ? (kind === 'network' ? networkShapeError(value) : datasetShapeError(value)) : undefined;
@@ -255,6 +255,23 @@ describe('the JSON Schemas and the loaders accept exactly the same files (with t
       expect([...seen.broken].filter((r) => expected.includes(r)).sort()).toEqual(expected);
     });
   }
+
+  it('negative control: a network schema that forgot the pattern of exact "p/q" strings is caught disagreeing with the loader', () => {
+    // A copy with every pattern for scalar strings removed: it accepts any string where a number goes.
+    let removed = 0;
+    const loosened = JSON.parse(JSON.stringify(networkSchema), (key, value: unknown) => {
+      if (value && typeof value === 'object' && typeof (value as { pattern?: unknown }).pattern === 'string' && (value as { pattern: string }).pattern.includes('/0*[1-9]')) {
+        removed++;
+        const { pattern: _pattern, ...rest } = value as { pattern: string };
+        return rest;
+      }
+      return value;
+    }) as object;
+    expect(removed).toBeGreaterThan(0);
+    const validate = new Ajv2020({ allErrors: true, verbose: true }).compile(loosened);
+    const caught = expectFailure(fc.property(mutated(validNetwork), (file) => checkAgreement('network', toText(file), undefined, file, validate)), runs(1500));
+    console.info(`network schema without its scalar pattern: caught, seed ${caught.seed}: ${fc.stringify(caught.counterexample).slice(0, 160)}`);
+  });
 
   it('the repository\'s real files: the golden fixtures, the Iris dataset, and networks flatcheck writes', () => {
     const dir = join(ROOT, 'fixtures/golden');

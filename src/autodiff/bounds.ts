@@ -197,6 +197,12 @@ const majorantField: Field<Majorant> = {
   toNumber: (x) => x.v,
   toString: (x) => String(x.v),
   isFinite: (x) => Number.isFinite(x.v) && Number.isFinite(x.a),
+  isZero: (x) => x.v === 0 && x.a === 0,
+  // δ√x ≈ δx/(2√x), plus |√x| for its own rounding.
+  sqrt: (x) => {
+    const r = Math.sqrt(x.v);
+    return majorant(r, r + x.a / (2 * r));
+  },
   transcendental: {
     exp: (x) => {
       const e = Math.exp(x.v);

@@ -23,7 +23,7 @@
  */
 import type { Field } from '../field/field.js';
 import { InputError, KinkError } from '../field/errors.js';
-import { assertFieldSupports, activate, preActivation } from '../network/forward.js';
+import { activationDerivative, assertFieldSupports, activate, preActivation } from '../network/forward.js';
 import { checkCompatible } from '../network/json.js';
 import { dualField, type Dual } from '../field/dual.js';
 import { assertDenseFits, EXACT_ENTRY_BYTES, FLOAT_ENTRY_BYTES } from '../linalg/dense.js';
@@ -32,31 +32,6 @@ import { mapDataset, mapNetwork, shapeOf, type ActivationName, type Dataset, typ
 
 /** Activations whose second derivative vanishes off the kinks. */
 export const PIECEWISE_LINEAR: readonly ActivationName[] = ['relu', 'leaky-relu', 'abs', 'linear'];
-
-/** φ'(z), or undefined at a kink. */
-function activationDerivative<T>(F: Field<T>, activation: ActivationName, slope: T | undefined, z: T): T | undefined {
-  const s = F.sign(z);
-  switch (activation) {
-    case 'relu':
-      return s > 0 ? F.one : s < 0 ? F.zero : undefined;
-    case 'leaky-relu':
-      return s > 0 ? F.one : s < 0 ? (slope as T) : undefined;
-    case 'abs':
-      return s > 0 ? F.one : s < 0 ? F.neg(F.one) : undefined;
-    case 'linear':
-      return F.one;
-    case 'tanh': {
-      const t = F.transcendental!.tanh(z);
-      return F.sub(F.one, F.mul(t, t));
-    }
-    case 'softplus': {
-      // σ(z) = 1 / (1 + e^−z), written to avoid overflow for large |z|.
-      const { exp } = F.transcendental!;
-      const ez = exp(F.neg(F.abs(z)));
-      return s >= 0 ? F.div(F.one, F.add(F.one, ez)) : F.div(ez, F.add(F.one, ez));
-    }
-  }
-}
 
 /** One sample's forward pass: activations a_0..a_K and derivatives d_k = diag D_k. */
 export interface SamplePass<T> {

@@ -33,6 +33,8 @@ export function makeBigNumberField(digits = 64): Field<Big> {
     toNumber: (a) => a.toNumber(),
     toString: (a) => a.toString(),
     isFinite: (a) => a.isFinite(),
+    sqrt: (a) => a.sqrt() as Big,
+    isZero: (a) => a.isZero(),
     transcendental: {
       exp: (a) => a.exp() as Big,
       log: (a) => a.ln() as Big,

@@ -41,6 +41,11 @@ export function dualField<T>(F: Field<T>): Field<Dual<T>> {
     toNumber: (a) => F.toNumber(a.value),
     toString: (a) => F.toString(a.value),
     isFinite: (a) => F.isFinite(a.value) && F.isFinite(a.tangent),
+    isZero: (a) => F.isZero(a.value) && F.isZero(a.tangent),
+    sqrt: (a) => {
+      const r = F.sqrt(a.value);
+      return r === undefined ? undefined : d(r, F.div(a.tangent, F.add(r, r)));
+    },
     ...(t && {
       transcendental: {
         exp: (a: Dual<T>) => {

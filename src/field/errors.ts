@@ -27,10 +27,12 @@ export class UsageError extends Error {
 export class KinkError extends Error {
   constructor(
     readonly sample: number,
-    readonly layer: number,
+    /** A v1 layer's 0-based index, or a v2 layer's path (`layers[2].body[0]`). */
+    readonly layer: number | string,
     readonly unit: number,
+    readonly what = 'has pre-activation exactly 0 at a kink',
   ) {
-    super(`derivative undefined here: sample ${sample}, layer ${layer} (0-based), unit ${unit} has pre-activation exactly 0 at a kink`);
+    super(`derivative undefined here: sample ${sample}, ${typeof layer === 'number' ? `layer ${layer} (0-based)` : layer}, unit ${unit} ${what}`);
     this.name = 'KinkError';
   }
 }

@@ -31,6 +31,13 @@ export interface Field<T> {
   /** "p/q" for rationals, the shortest round-trip decimal otherwise. */
   toString(a: T): string;
   isFinite(a: T): boolean;
+  /** Exactly zero in every part (a dual number with a zero value but a nonzero tangent is not): what may be skipped in a sum. */
+  isZero(a: T): boolean;
+  /**
+   * √a for a ≥ 0 (batch norm's denominators). Rounded in float fields; in
+   * exact fields the exact root, or undefined when it is irrational.
+   */
+  sqrt(a: T): T | undefined;
   /** Transcendental functions; absent in exact fields (tanh, softplus, cross-entropy need them). */
   readonly transcendental?: {
     exp(a: T): T;

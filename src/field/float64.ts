@@ -24,5 +24,7 @@ export const float64Field: Field<number> = {
   toNumber: (a) => a,
   toString: (a) => String(a),
   isFinite: Number.isFinite,
+  sqrt: Math.sqrt,
+  isZero: (a) => a === 0,
   transcendental: { exp: Math.exp, log: Math.log, tanh: Math.tanh },
 };

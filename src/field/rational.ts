@@ -125,6 +125,26 @@ export function powerOfTwo(e: number): Fraction {
   return e >= 0 ? new Fraction(1n << BigInt(e), 1n) : new Fraction(1n, 1n << BigInt(-e));
 }
 
+/** ⌊√n⌋ for n ≥ 0, by Newton's method on BigInt. */
+function integerSqrt(n: bigint): bigint {
+  if (n < 2n) return n;
+  let x = BigInt(Math.floor(Math.sqrt(Number(n))));
+  // The double's guess is within a few units for n < 2^106; Newton settles it above that.
+  for (;;) {
+    const y = (x + n / x) >> 1n;
+    if (y >= x && x * x <= n && (x + 1n) * (x + 1n) > n) return x;
+    x = y === x ? x - 1n : y;
+  }
+}
+
+/** The exact √a of a fraction in lowest terms, or undefined when it is irrational (a < 0 included). */
+export function exactSqrt(a: Fraction): Fraction | undefined {
+  if (a.s < 0n && a.n !== 0n) return undefined;
+  const n = integerSqrt(a.n);
+  const d = integerSqrt(a.d);
+  return n * n === a.n && d * d === a.d ? new Fraction(n, d) : undefined;
+}
+
 const ZERO = new Fraction(0n, 1n);
 const ONE = new Fraction(1n, 1n);
 
@@ -150,4 +170,6 @@ export const rationalField: Field<Fraction> = {
   toNumber: fractionToNumber,
   toString: formatFraction,
   isFinite: () => true,
+  sqrt: exactSqrt,
+  isZero: (a) => a.n === 0n,
 };

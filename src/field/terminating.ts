@@ -10,7 +10,7 @@
  */
 import { Fraction } from 'fraction.js';
 import type { Field, Scalar } from './field.js';
-import { exactFraction, formatFraction, fractionToNumber, isFraction, rationalField } from './rational.js';
+import { exactFraction, exactSqrt, formatFraction, fractionToNumber, isFraction, rationalField } from './rational.js';
 import { InputError } from './errors.js';
 
 /**
@@ -185,6 +185,11 @@ export const terminatingField: Field<ExactValue> = {
   toNumber: (a) => fractionToNumber(asFraction(a)),
   toString: (a) => formatFraction(asFraction(a)),
   isFinite: () => true,
+  isZero: (a) => (a instanceof Terminating ? isZero(a.m) : a.n === 0n),
+  sqrt: (a) => {
+    const root = exactSqrt(asFraction(a));
+    return root === undefined ? undefined : fromFraction(root);
+  },
 };
 
 /** The value as a Fraction, whichever representation holds it (for output and for comparing with the Fraction field). */

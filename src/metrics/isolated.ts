@@ -22,7 +22,7 @@ export interface IsolatedReply {
   usedRandom?: boolean;
   usedTensors?: boolean;
   error?: string;
-  kink?: [sample: number, layer: number, unit: number];
+  kink?: [sample: number, layer: number | string, unit: number, what: string];
 }
 
 /** What the battery needs of a metric besides evaluating it. */

@@ -4,7 +4,7 @@
  * imports the user's module: { ready: { id, title, reference, claims } }, or
  * { loadError: expected } (as in InputError('MODULE', path, expected)).
  * Messages in: { network, dataset, seed } (flatcheck JSON); out:
- * { value, usedRandom, usedTensors }, { error } or { kink: [sample, layer, unit] }.
+ * { value, usedRandom, usedTensors }, { error } or { kink: [sample, layer, unit, what] }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { float64Field } from '../field/float64.js';
@@ -37,7 +37,7 @@ parentPort!.on('message', async (message: { network: unknown; dataset: unknown; 
     const value = await metric.evaluate(ctx);
     parentPort!.postMessage({ value, usedRandom: ctx.usedRandom, usedTensors: ctx.usedTensors });
   } catch (e) {
-    parentPort!.postMessage(e instanceof KinkError ? { kink: [e.sample, e.layer, e.unit] } : { error: e instanceof Error ? e.message : String(e) });
+    parentPort!.postMessage(e instanceof KinkError ? { kink: [e.sample, e.layer, e.unit, e.what] } : { error: e instanceof Error ? e.message : String(e) });
   } finally {
     ctx?.dispose();
   }

@@ -13,9 +13,11 @@ function transcendentalOf<T>(F: Field<T>, what: string) {
 
 /** Throws when the network uses an activation the field cannot evaluate. */
 export function assertFieldSupports<T>(F: Field<T>, net: Network<unknown>): void {
-  net.layers.forEach((l, k) => {
-    if (TRANSCENDENTAL_ACTIVATIONS.includes(l.activation)) transcendentalOf(F, `layers[${k}].activation "${l.activation}"`);
-  });
+  net.layers.forEach((l, k) => assertActivationSupported(F, l.activation, `layers[${k}].activation`));
+}
+
+export function assertActivationSupported<T>(F: Field<T>, activation: ActivationName, field: string): void {
+  if (TRANSCENDENTAL_ACTIVATIONS.includes(activation)) transcendentalOf(F, `${field} "${activation}"`);
 }
 
 export function activate<T>(F: Field<T>, activation: ActivationName, slope: T | undefined, z: T): T {
@@ -36,6 +38,31 @@ export function activate<T>(F: Field<T>, activation: ActivationName, slope: T | 
       // sign ≥ 0, not > 0: with dual numbers at z = 0 this keeps the tangent right (|z|'s tangent is then +ż).
       const positivePart = F.sign(z) >= 0 ? z : F.zero;
       return F.add(positivePart, t.log(F.add(F.one, t.exp(F.neg(F.abs(z))))));
+    }
+  }
+}
+
+/** φ'(z), or undefined at a kink. */
+export function activationDerivative<T>(F: Field<T>, activation: ActivationName, slope: T | undefined, z: T): T | undefined {
+  const s = F.sign(z);
+  switch (activation) {
+    case 'relu':
+      return s > 0 ? F.one : s < 0 ? F.zero : undefined;
+    case 'leaky-relu':
+      return s > 0 ? F.one : s < 0 ? (slope as T) : undefined;
+    case 'abs':
+      return s > 0 ? F.one : s < 0 ? F.neg(F.one) : undefined;
+    case 'linear':
+      return F.one;
+    case 'tanh': {
+      const t = F.transcendental!.tanh(z);
+      return F.sub(F.one, F.mul(t, t));
+    }
+    case 'softplus': {
+      // σ(z) = 1 / (1 + e^−z), written to avoid overflow for large |z|.
+      const { exp } = F.transcendental!;
+      const ez = exp(F.neg(F.abs(z)));
+      return s >= 0 ? F.div(F.one, F.add(F.one, ez)) : F.div(ez, F.add(F.one, ez));
     }
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../field/errors.js';
-import { terminatingField as T } from '../field/terminating.js';
+import { Terminating, terminatingField as T } from '../field/terminating.js';
 import { lossGradientV2 } from '../autodiff/v2.js';
 import { datasetIn } from './types.js';
 import { ARCHITECTURES, randomDataset, randomDatasetV2, randomNetwork, randomNetworkV2, type NetworkV2Spec } from './random.js';
@@ -42,19 +42,23 @@ describe('randomNetworkV2', () => {
     }
   });
 
-  it('weights are multiples of 2^-12, and every eval batch norm has σ² + ε the square of a dyadic rational ≥ 1/4', () => {
+  it('weights are multiples of 2^-12, and every eval batch norm has σ² + ε the square of a dyadic rational r ≥ 1/4 with 1/r terminating', () => {
     const raw = randomNetworkV2({ architecture: 'cnn', inputShape: [2, 4, 4], stages: [{ width: 3, padding: 1 }, { width: 2, stride: 2 }], outputSize: 2, activation: 'relu', bias: true, batchnorm: 'eval' }, 5);
+    let norms = 0;
     walkLayers(raw.layers, (l) => {
       if (l.type === 'dense' || l.type === 'conv2d') for (const w of [...l.weights, ...(l.bias ?? [])]) expect(Number.isInteger((w as number) * 4096)).toBe(true);
       if (l.type === 'batchnorm') {
+        norms++;
         l.runningVariance.forEach((v, c) => {
           const root = T.sqrt(T.add(T.fromScalar(v), T.fromScalar(l.epsilon[c]!)))!;
           expect(root).toBeDefined();
           expect(Number.isInteger(T.toNumber(root) * 64)).toBe(true);
           expect(T.toNumber(root)).toBeGreaterThanOrEqual(1 / 4);
+          expect(T.div(T.one, root)).toBeInstanceOf(Terminating);
         });
       }
     });
+    expect(norms).toBe(2);
   });
 
   it('randomDatasetV2 is randomDataset at the flattened input size', () => {

@@ -107,11 +107,22 @@ export interface NetworkV2Spec {
 /** ε of every random batch norm: 1/64, with σ² = r² − ε, so √(σ² + ε) = r is dyadic. */
 export const BATCHNORM_EPSILON = 1 / 64;
 
+const ROOTS = [-2, -1, 0, 1, 2].flatMap((k) => [2 ** k, 5 * 2 ** (k - 2)]).filter((r) => r >= 1 / 4);
+
+/**
+ * The nearest r ≥ 1/4 of the form 2^k or 5·2^k: dyadic, and 1/r is a
+ * terminating decimal too, so exact engines stay on the terminating field's
+ * fast path (1/r for r = 3/8 is not, and slows them a hundredfold).
+ */
+function terminatingRoot(x: number): number {
+  return ROOTS.reduce((best, r) => (Math.abs(r - x) < Math.abs(best - x) ? r : best));
+}
+
 /**
  * A seeded v2 network: weights He-scaled Gaussians rounded to multiples of
  * 2^-12 (like randomNetwork), biases 0.1·N(0, 1) likewise. Batch norms get
- * γ ≈ 1, β and μ near 0, ε = 1/64 and σ² = r² − ε with r a multiple of 1/64,
- * at least 1/4: σ² + ε = r² is the square of a dyadic rational, so the exact
+ * γ ≈ 1, β and μ near 0, ε = 1/64 and σ² = r² − ε with r ≥ 1/4 of the form
+ * 2^k or 5·2^k: σ² + ε = r² is the square of a dyadic rational, so the exact
  * engines take its root exactly. An mlp without batch norm is exactly
  * fromV1(randomNetwork(…)) of the same seed.
  */
@@ -137,7 +148,7 @@ export function randomNetworkV2(spec: NetworkV2Spec, seed: number): NetworkV2<Sc
     const gamma = draw(c, 0.25).map((g) => 1 + g);
     const beta = draw(c, 0.1);
     const runningMean = draw(c, 0.1);
-    const roots = Array.from({ length: c }, () => Math.max(16, Math.round(64 * Math.abs(1 + 0.25 * rng.normal()))) / 64);
+    const roots = Array.from({ length: c }, () => terminatingRoot(Math.abs(1 + 0.25 * rng.normal())));
     return [{ type: 'batchnorm', mode: spec.batchnorm, gamma, beta, runningMean, runningVariance: roots.map((r) => r * r - BATCHNORM_EPSILON), epsilon: roots.map(() => BATCHNORM_EPSILON) }];
   };
   const activation: LayerV2<Scalar> = spec.activation === 'leaky-relu' ? { type: 'activation', activation: 'leaky-relu', slope: spec.slope ?? 0.125 } : { type: 'activation', activation: spec.activation };

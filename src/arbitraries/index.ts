@@ -7,3 +7,4 @@ export * from './controls.js';
 export * from './minima.js';
 export * from './cases.js';
 export * from './reparam.js';
+export * from './network-v2.js';

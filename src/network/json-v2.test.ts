@@ -75,6 +75,16 @@ describe('parseNetworkV2: valid files', () => {
     expect(errorOf({ ...v1, inputSize: 3 }).field).toBe('layers[0].weights[0]');
   });
 
+  it('toV1 gives back the v1 network of a v1 file, so v1 files keep their v1 code paths', () => {
+    fc.assert(
+      fc.property(networkArbitrary({ maxWidth: 3, maxHidden: 2 }), (net) => {
+        const file = networkToJson(rationalField, networkIn(rationalField, net));
+        expect(toV1(parseNetworkV2(file))).toEqual(parseNetwork(file));
+      }),
+      runs(100),
+    );
+  });
+
   it(`accepts residual blocks nested ${MAX_RESIDUAL_DEPTH} deep, and names the block one deeper`, () => {
     const nest = (depth: number): Json => (depth === 0 ? { type: 'activation', activation: 'relu' } : { type: 'residual', body: [nest(depth - 1)] });
     expect(parseNetworkV2({ format: 'flatcheck.network/v2', inputShape: [1], layers: [nest(MAX_RESIDUAL_DEPTH)] }).layers).toHaveLength(1);

@@ -27,7 +27,7 @@ import type { Field, Scalar } from '../field/field.js';
 import { InputError } from '../field/errors.js';
 import { rationalField, toFraction } from '../field/rational.js';
 import { HOMOGENEOUS_ACTIVATIONS, TRANSCENDENTAL_ACTIVATIONS, type LossName } from '../network/types.js';
-import { flattenV2, parameterCountV2, unflattenV2, type NetworkV2 } from '../network/v2.js';
+import { flattenV2, parameterCountV2, unflattenV2, walkLayers, type NetworkV2 } from '../network/v2.js';
 import { checkTransforms, identityTransform, mapOfTransforms, networkGraph, passThrough, transformSize, type ArchitectureMap, type EdgeTransform, type Graph, type Op } from './graph.js';
 
 export type ArchitectureFamily = 'neuron-scale' | 'permutation' | 'sign-flip' | 'batchnorm-scale' | 'layer-scale' | 'residual-scale' | 'logit-shift';
@@ -263,7 +263,12 @@ export function validateSymmetryV2(net: NetworkV2<Scalar>, sym: SymmetryV2, loss
     default:
       throw new InputError(`${field}.kind`, (sym as { kind: unknown }).kind, [...ARCHITECTURE_FAMILIES, 'compose'].map((k) => `"${k}"`).join(', '));
   }
-  checkTransforms(F, g as unknown as Graph<ReturnType<typeof toFraction>>, assignment(F, g as unknown as Graph<ReturnType<typeof toFraction>>, sym, field), field);
+  const exactGraph = g as unknown as Graph<ReturnType<typeof toFraction>>;
+  const t = assignment(F, exactGraph, sym, field);
+  checkTransforms(F, exactGraph, t, field);
+  // One name per symmetry: a scale a batch norm absorbs is that batch norm's family.
+  const norm = sym.kind === 'neuron-scale' ? absorbers(F, exactGraph, t).find(isBatchNorm) : undefined;
+  if (norm) throw new InputError(`${field}.kind`, 'neuron-scale', `batchnorm-scale at ${norm.path}: the batch norm there absorbs this scale (its statistics move with it)`);
 }
 
 function lastDense<T>(net: NetworkV2<T>) {
@@ -417,5 +422,43 @@ export function symmetryAt(net: NetworkV2<Scalar>, site: FamilySite, raw: readon
       const last = lastDense(net)!;
       return last.bias ? { kind: 'logit-shift', row: values.slice(0, last.inputs), bias: values[last.inputs]! } : { kind: 'logit-shift', row: values };
     }
+  }
+}
+
+/**
+ * Relative rounding of each θ entry when `sym` is built and applied in a
+ * float field (tolerance.ts): per step, a scale is a quotient of two edge
+ * scales, each a product of at most one factor per dense/conv/batchnorm
+ * layer (D of them), then one multiplication applies it: (2D + 3)·u. A
+ * permutation moves entries exactly; the logit shift rounds each entry once.
+ */
+export function floatArchitecturePerturbation(net: NetworkV2<unknown>, sym: SymmetryV2, u: number): number {
+  if (sym.kind === 'compose') return sym.steps.reduce((r, s) => r + floatArchitecturePerturbation(net, s, u), 0);
+  if (sym.kind === 'permutation' || sym.kind === 'sign-flip') return 0; // entries move, or change sign, exactly
+  if (sym.kind === 'logit-shift') return u;
+  let depth = 0;
+  walkLayers(net.layers, (l) => (depth += l.type === 'dense' || l.type === 'conv2d' || l.type === 'batchnorm' ? 1 : 0));
+  return (2 * depth + 3) * u;
+}
+
+/** A short human-readable description, for counterexamples and reports. */
+export function describeSymmetryV2(sym: SymmetryV2): string {
+  const s = (x: Scalar) => (typeof x === 'number' ? String(x) : x.toFraction());
+  switch (sym.kind) {
+    case 'neuron-scale':
+    case 'batchnorm-scale':
+      return `${sym.kind} at ${sym.at} c=[${sym.scales.map(s).join(', ')}]`;
+    case 'permutation':
+      return `permutation at ${sym.at} [${sym.perm.join(', ')}]`;
+    case 'sign-flip':
+      return `sign-flip at ${sym.at} [${sym.signs.join(', ')}]`;
+    case 'layer-scale':
+      return `layer-scale α=[${sym.alphas.map(s).join(', ')}]`;
+    case 'residual-scale':
+      return `residual-scale at ${sym.at} c=${s(sym.scale)}`;
+    case 'logit-shift':
+      return `logit-shift${sym.bias !== undefined ? ` bias +${s(sym.bias)}` : ''}${sym.row ? ` row +[${sym.row.map(s).join(', ')}]` : ''}`;
+    case 'compose':
+      return `compose(${sym.steps.map(describeSymmetryV2).join(' ; ')})`;
   }
 }

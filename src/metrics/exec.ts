@@ -11,7 +11,9 @@ import { onSignalExit } from '../output/shutdown.js';
 import { InputError } from '../field/errors.js';
 import { float64Field } from '../field/float64.js';
 import { NETWORK_FORMAT, datasetToJson } from '../network/json.js';
+import { networkV2ToJson } from '../network/json-v2.js';
 import type { Dataset, Network } from '../network/types.js';
+import type { NetworkV2 } from '../network/v2.js';
 import { FAMILIES, type Family, type Metric } from './contract.js';
 import type { IsolatedReply } from './isolated.js';
 import { MetricLog, type LogLine } from './log.js';
@@ -274,8 +276,12 @@ class Process {
 
 class StartError extends Error {}
 
-/** networkToJson(float64Field, net) as JSON text, without copying every number first (a float64 network's numbers are its JSON numbers). */
-export function networkLine(net: Network<number>): string {
+/**
+ * The network as JSON text: a v1 network as networkToJson(float64Field, net) without copying every number first
+ * (a float64 network's numbers are its JSON numbers); a v2 one as networkV2ToJson writes it (v1 when it is an MLP).
+ */
+export function networkLine(net: Network<number> | NetworkV2<number>): string {
+  if ('inputShape' in net) return JSON.stringify(networkV2ToJson(float64Field, net));
   return JSON.stringify({ format: NETWORK_FORMAT, inputSize: net.inputSize, layers: net.layers.map((l) => ({ weights: l.weights, ...(l.bias ? { bias: l.bias } : {}), activation: l.activation, ...(l.slope !== undefined ? { slope: l.slope } : {}) })) });
 }
 
@@ -361,8 +367,8 @@ export class ExecMetric {
     return hello;
   }
 
-  /** One evaluation: a value or the metric's own error; rejects with the cause (and stderr's last lines) when the process fails, answers wrongly or passes the time limit. */
-  async evaluate(net: Network<number>, data: Dataset<number>, seed: number, timeLimitMs: number): Promise<IsolatedReply> {
+  /** One evaluation (a v1 or v2 network): a value or the metric's own error; rejects with the cause (and stderr's last lines) when the process fails, answers wrongly or passes the time limit. */
+  async evaluate(net: Network<number> | NetworkV2<number>, data: Dataset<number>, seed: number, timeLimitMs: number): Promise<IsolatedReply> {
     const p = await this.running();
     const id = this.nextId++;
     this.evaluations++;
@@ -426,7 +432,7 @@ export class ExecPool {
     return { lines, dropped: this.members.reduce((s, m) => s + m.log.dropped, 0) };
   }
 
-  async evaluate(net: Network<number>, data: Dataset<number>, seed: number, timeLimitMs: number): Promise<IsolatedReply> {
+  async evaluate(net: Network<number> | NetworkV2<number>, data: Dataset<number>, seed: number, timeLimitMs: number): Promise<IsolatedReply> {
     const member = this.idle.pop() ?? (await new Promise<ExecMetric>((ready) => this.waiting.push(ready)));
     try {
       return await member.evaluate(net, data, seed, timeLimitMs);

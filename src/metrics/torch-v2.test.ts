@@ -212,6 +212,30 @@ describe('v2 networks reach metric programs intact', () => {
     });
   }, 120_000);
 
+  it.skipIf(!torchPython)('the PyTorch examples take v2 networks: finite values, and the unadapted-bias bug moves the adaptive sharpness', async () => {
+    // Three of the fixtures (the adaptive sharpness takes a dense Hessian and 90 ascent steps): convolution and
+    // max pooling, a dense projection skip and train-mode BatchNorm1d, an identity skip and eval-mode BatchNorm2d.
+    const some = fixtures.filter((f) => ['cnn-maxpool', 'mlp-batchnorm1d-residuals', 'resnet-identity-eval-batchnorm'].includes(f.name));
+    expect(some).toHaveLength(3);
+    const values = async (example: string) =>
+      session([torchPython!, `${root}examples/python/${example}`], async (m) => {
+        const out: number[] = [];
+        for (const f of some) {
+          const reply = await m.evaluate(f.net, f.data, 1, 60_000);
+          expect(reply.error, `${example} on ${f.name}`).toBeUndefined();
+          out.push(reply.value as number);
+        }
+        return out;
+      });
+    for (const v of await values('hessian_trace.py')) expect(Number.isFinite(v)).toBe(true);
+    const adapted = await values('adaptive_sharpness.py');
+    const unadapted = await values('adaptive_sharpness_unadapted_biases.py');
+    adapted.forEach((v, i) => {
+      expect(v, some[i]!.name).toBeGreaterThanOrEqual(0);
+      expect(unadapted[i], some[i]!.name).not.toBe(v);
+    });
+  }, 300_000);
+
   /** What fixtures/exec/python_metric.py's v2 modes compute, from the network flatcheck holds. */
   const fingerprint = (net: NetworkV2<number>) => {
     let state = 0;

@@ -100,8 +100,9 @@ function differences(torch: Values, ours: Values) {
  * value is a few layers of sums of at most 50 products of O(1) numbers, so the two differ by a small
  * multiple of float64's unit roundoff u = 1.1e-16: measured on these fixtures, at most 9.7e-16 (≈ 9u, the
  * Hessian of the train-mode network). 1e-13 leaves a factor of 100 for other CPUs' and builds' summation
- * orders, while wrong semantics (a θ order, padding, biased or unbiased variance, running or batch
- * statistics) moves the values by 1e-3 or more.
+ * orders, while a wrong θ order moves the gradient and Hessian by more than 1e-3 (the negative controls
+ * below) and wrong semantics by far more than rounding (an unbiased variance, say, is a factor 12/11 on a
+ * batch of 12 values per channel).
  */
 const TOLERANCE = 1e-13;
 

@@ -369,7 +369,7 @@ export class ExecMetric {
     return hello;
   }
 
-  /** One evaluation: a value or the metric's own error; rejects with the cause (and stderr's last lines) when the process fails, answers wrongly or passes the time limit. */
+  /** One evaluation (a v1 or v2 network): a value or the metric's own error; rejects with the cause (and stderr's last lines) when the process fails, answers wrongly or passes the time limit. */
   async evaluate(net: AnyNetwork<number>, data: Dataset<number>, seed: number, timeLimitMs: number): Promise<IsolatedReply> {
     const p = await this.running();
     const id = this.nextId++;

@@ -10,6 +10,20 @@ export {
   networkArbitrary,
 } from './arbitraries/network.js';
 export {
+  /** Options of networkV2Arbitrary: architectures, stages, widths, sizes, activations, batch norm, pools. */
+  type NetworkV2ArbitraryOptions,
+  /** Random v2 networks (mlp, cnn, resnet) with dyadic weights, shrinking toward one small stage. */
+  networkV2Arbitrary,
+  /** A v2 network and a dataset for it. */
+  networkV2AndDataArbitrary,
+  /** A raw dataset drawn before the v2 network is known. */
+  rawDatasetV2Arbitrary,
+  /** A raw dataset cut to a v2 network. */
+  fitDatasetV2,
+  /** What a v2 network is made of, for fc.statistics. */
+  featuresOfNetworkV2,
+} from './arbitraries/network-v2.js';
+export {
   /** A dataset drawn before the network is known; fitDataset cuts it to the network's shape. */
   type RawDataset,
   /** Options of rawDatasetArbitrary: sample counts, rational or dyadic values. */

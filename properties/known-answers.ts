@@ -53,3 +53,62 @@ export function describeConformance(title: string, rows: Row[]): void {
     });
   });
 }
+
+type Expected = Verdict | 'not-invariant-or-unbounded';
+type LayeredFamily = 'layer-scale' | 'neuron-scale' | 'permutation' | 'residual-scale' | 'batchnorm-scale' | 'sign-flip' | 'logit-shift';
+const I = 'invariant' as const;
+const U = 'unbounded' as const;
+const N = 'not-invariant-or-unbounded' as const;
+/** One row of the layered table: verdicts in LAYERED_FAMILIES order. */
+export type LayeredRow = [id: string, verdicts: [Expected, Expected, Expected, Expected, Expected, Expected, Expected]];
+export const LAYERED_FAMILIES: LayeredFamily[] = ['layer-scale', 'neuron-scale', 'permutation', 'residual-scale', 'batchnorm-scale', 'sign-flip', 'logit-shift'];
+
+/**
+ * The table of docs/theory.md §5 on conv and residual networks (residual-scale
+ * only on the latter). The metrics that read an MLP's layers (path norm,
+ * products of layer norms, relative flatness) declare `architectures: ['mlp']`.
+ */
+export const KNOWN_LAYERED: LayeredRow[] = [
+  ['loss', [I, I, I, I, I, I, I]],
+  ['hessian-spectral-norm', [U, U, I, U, U, I, I]],
+  ['hessian-trace', [U, U, I, U, U, I, I]],
+  ['hessian-frobenius', [U, U, I, U, U, I, I]],
+  ['gradient-norm', [U, U, I, U, U, I, I]],
+  ['scaled-hessian-spectral-norm', [I, I, I, I, I, I, N]],
+  ['scaled-hessian-trace', [I, I, I, I, I, I, N]],
+  ['fisher-rao-norm', [I, I, I, I, I, I, I]],
+  ['ball-sharpness', [N, N, I, N, N, I, I]],
+  ['keskar-sharpness', [N, N, I, N, N, I, N]],
+  ['average-sharpness', [N, N, I, N, N, I, I]],
+  ['flat-log-volume', [N, N, I, N, N, I, I]],
+  ['pac-bayes-sigma', [N, N, I, N, N, I, I]],
+  ['adaptive-sharpness', [I, I, I, I, I, I, N]],
+  ['adaptive-average-sharpness', [I, I, I, I, I, I, N]],
+  ['asam-sharpness', [N, N, I, N, N, I, N]],
+  ['magnitude-pac-bayes-sigma', [I, I, I, I, I, I, N]],
+];
+
+/** The battery on conv or residual networks, asserting each row's verdicts for the families the architecture has. */
+export function describeLayeredConformance(architecture: 'cnn' | 'resnet', rows: LayeredRow[]): void {
+  let registry: Metric[] = [];
+  beforeAll(async () => {
+    registry = await loadRegistry();
+  });
+  describe(`docs/theory.md §5: the battery reproduces the known answers on ${architecture} networks`, covers('section-5-table'), () => {
+    it.each(rows)('%s', async (id, expected) => {
+      const metric = registry.find((m) => m.id === id);
+      expect(metric, id).toBeDefined();
+      const { numRuns, seed } = runs(10);
+      const report = await checkMetric(metric!, { architectures: [architecture], runs: numRuns, ...(seed !== undefined ? { seed } : {}) });
+      const got = report.architectures![architecture]!;
+      LAYERED_FAMILIES.forEach((family, k) => {
+        const verdict = got[family]?.verdict;
+        if (architecture === 'cnn' && family === 'residual-scale') return expect(verdict, family).toBeUndefined();
+        const want = expected[k]!;
+        const ok = want === 'not-invariant-or-unbounded' ? verdict === 'not-invariant' || verdict === 'unbounded' : verdict === want;
+        expect(ok, `${id} on ${architecture}, ${family}: expected ${want}, got ${verdict} ${JSON.stringify(got[family]?.counterexample ?? got[family]?.error ?? '')}`).toBe(true);
+      });
+      expect(report.claims, id).toEqual({ ok: true, failed: [] });
+    });
+  });
+}

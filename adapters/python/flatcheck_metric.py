@@ -7,11 +7,13 @@
 
     serve(weight_norm, id="weight-norm", claims={"invariant": ["permutation"]})
 
-`evaluate(network, dataset, seed)` gets the flatcheck.network/v1 and
-flatcheck.dataset/v1 objects as dicts, with every weights, bias, inputs and
-targets as numpy float64 arrays when numpy is installed (cross-entropy labels
-as int64), or as plain lists of floats otherwise; exact "p/q" strings become
-the nearest float. It returns a finite number; an exception becomes the
+`evaluate(network, dataset, seed)` gets the network (flatcheck.network/v1 or
+v2: check network["format"]) and the flatcheck.dataset/v1 object as dicts, with
+every weights, bias, inputs and targets (and a v2 batchnorm's gamma, beta,
+runningMean, runningVariance, and epsilon when it is a list; residual blocks'
+body and skip layers alike) as numpy float64 arrays when numpy is installed
+(cross-entropy labels as int64), or as plain lists of floats otherwise; exact
+"p/q" strings become the nearest float. It returns a finite number; an exception becomes the
 evaluation's error (its traceback goes to stderr). The protocol is in
 docs/protocol.md.
 """
@@ -48,19 +50,32 @@ def _numbers(x, as_arrays, dtype="float64"):
     return int(x) if dtype == "int64" else _number(x)
 
 
+# A layer's arrays of numbers (v1 layers have the first two; v2 dense and conv2d layers too, batchnorm the rest).
+_ARRAYS = ("weights", "bias", "gamma", "beta", "runningMean", "runningVariance")
+
+
+def _layer(layer, as_arrays):
+    out = dict(layer)
+    for key in _ARRAYS:
+        if key in layer:
+            out[key] = _numbers(layer[key], as_arrays)
+    if "epsilon" in layer:  # one number, or one per channel
+        epsilon = layer["epsilon"].tolist() if hasattr(layer["epsilon"], "tolist") else layer["epsilon"]
+        out["epsilon"] = _numbers(epsilon, as_arrays) if isinstance(epsilon, list) else _number(epsilon)
+    if "slope" in layer:
+        out["slope"] = _number(layer["slope"])
+    if "body" in layer:  # a v2 residual block
+        out["body"] = [_layer(inner, as_arrays) for inner in layer["body"]]
+    if "skip" in layer:
+        out["skip"] = _layer(layer["skip"], as_arrays)
+    return out
+
+
 def convert(network, dataset, as_arrays=None):
-    """The request's network and dataset with their numbers as floats: numpy arrays if `as_arrays` (default: when numpy is installed), else lists."""
+    """The request's network (v1 or v2) and dataset with their numbers as floats: numpy arrays if `as_arrays` (default: when numpy is installed), else lists."""
     as_arrays = numpy is not None if as_arrays is None else as_arrays
     net = dict(network)
-    net["layers"] = []
-    for layer in network["layers"]:
-        out = dict(layer)
-        out["weights"] = _numbers(layer["weights"], as_arrays)
-        if "bias" in layer:
-            out["bias"] = _numbers(layer["bias"], as_arrays)
-        if "slope" in layer:
-            out["slope"] = _number(layer["slope"])
-        net["layers"].append(out)
+    net["layers"] = [_layer(layer, as_arrays) for layer in network["layers"]]
     data = dict(dataset)
     data["inputs"] = _numbers(dataset["inputs"], as_arrays)
     data["targets"] = _numbers(dataset["targets"], as_arrays, "float64" if dataset["loss"] == "mse" else "int64")

@@ -18,11 +18,11 @@ from flatcheck_torch import flat_parameters, functional_loss, serve_torch  # noq
 
 def half_widths(model, theta):
     parts = []
-    for m in model:
-        if isinstance(m, torch.nn.Linear):
-            parts.append(RHO * m.weight.detach().abs().reshape(-1))
-            if m.bias is not None:
-                parts.append(torch.full_like(m.bias, RHO))  # the bug: not RHO * |b|
+    for name, p in model.named_parameters():  # θ's order, for v1 and v2 models alike
+        if name.endswith("bias"):
+            parts.append(torch.full_like(p, RHO).reshape(-1))  # the bug: not RHO * |b|
+        else:
+            parts.append(RHO * p.detach().abs().reshape(-1))
     return torch.cat(parts)
 
 

@@ -7,7 +7,7 @@
  * checks it, entry by entry).
  */
 import type { Field } from '../field/field.js';
-import { dualField, type Dual } from '../field/dual.js';
+import { dualField, vectorDualField, type Dual, type VectorDual } from '../field/dual.js';
 import { InputError } from '../field/errors.js';
 import { assertDenseFits, EXACT_ENTRY_BYTES, FLOAT_ENTRY_BYTES } from '../linalg/dense.js';
 import { mapDataset, type Dataset } from '../network/types.js';
@@ -53,12 +53,21 @@ export function lossHessianVectorProductV2<T>(F: Field<T>, net: NetworkV2<T>, da
   return lossGradientV2(D, moving, mapDataset(data, constant)).map((g) => g.tangent);
 }
 
-/** ∇²L(θ) from P Hessian-vector products with the unit vectors (symmetrised in float fields; exactly symmetric in exact ones). */
+/**
+ * ∇²L(θ): the gradient pass once, in dual numbers carrying all P unit
+ * tangents (vectorDualField), so row i is ∂(∇L)_i/∂θ — the P Hessian-vector
+ * products with the unit vectors at once. Symmetrised in float fields;
+ * exactly symmetric in exact ones.
+ */
 export function lossHessianV2<T>(F: Field<T>, net: NetworkV2<T>, data: Dataset<T>): T[][] {
   const P = parameterCountV2(net);
   assertDenseFits(P, F.exact ? EXACT_ENTRY_BYTES : FLOAT_ENTRY_BYTES, `${F.name} Hessian`);
   checkCompatibleV2(net, data);
-  const columns = Array.from({ length: P }, (_, j) => lossHessianVectorProductV2(F, net, data, Array.from({ length: P }, (_, i) => (i === j ? F.one : F.zero))));
+  const D = vectorDualField(F);
+  const constant = (x: T): VectorDual<T> => ({ value: x, tangent: null });
+  const unit = (i: number) => Array.from({ length: P }, (_, j) => (i === j ? F.one : F.zero));
+  const moving = unflattenV2(mapNetworkV2(net, constant), flattenV2(net).map((x, i) => ({ value: x, tangent: unit(i) })));
+  const columns = lossGradientV2(D, moving, mapDataset(data, constant)).map((g) => (g.tangent ? [...g.tangent] : unit(-1)));
   if (F.exact) return columns;
   const half = F.div(F.one, F.fromScalar(2));
   return columns.map((_, i) => columns.map((col, j) => F.mul(half, F.add(columns[i]![j]!, col[i]!))));

@@ -9,14 +9,22 @@
 import fc from 'fast-check';
 import { float64Field } from '../field/float64.js';
 import { DEFAULT_SEED } from '../field/random.js';
-import { networkToJson, datasetToJson } from '../network/index.js';
-import { shapeOf, type ScalarNetwork } from '../network/types.js';
+import { datasetToJson } from '../network/index.js';
+import type { ScalarNetwork } from '../network/types.js';
 import { describeSymmetry, type Symmetry } from '../symmetry/index.js';
 import { rawDatasetArbitrary, type RawDataset } from '../arbitraries/dataset.js';
 import { networkArbitrary } from '../arbitraries/network.js';
-import { fitSymmetry, rawSymmetryArbitrary, type RawSymmetry } from '../arbitraries/symmetry.js';
+import { rawSymmetryArbitrary, type RawSymmetry } from '../arbitraries/symmetry.js';
 import { symmetryCase } from '../arbitraries/cases.js';
-import { FAMILIES, type Family, type Metric } from './contract.js';
+import { MLP_FAMILIES, type Family, type Metric } from './contract.js';
+import { ARCHITECTURES, type ArchitectureName as Architecture } from '../network/random.js';
+import { asV2, networkV2In, type AnyNetwork } from '../network/v2.js';
+import { networkV2ToJson } from '../network/json-v2.js';
+import { datasetIn, type Dataset } from '../network/types.js';
+import { ARCHITECTURE_FAMILIES, applySymmetryV2, describeSymmetryV2, symmetriesOf, symmetryAt, type SymmetryKind, type SymmetryV2 } from '../symmetry/index.js';
+import { fitDatasetV2, fitNetworkV2, rawDatasetV2Arbitrary, rawNetworkV2Arbitrary, type RawDatasetV2, type RawNetworkV2 } from '../arbitraries/network-v2.js';
+import { logUniformScale } from '../arbitraries/scalars.js';
+import { POOL } from '../arbitraries/symmetry.js';
 import { InputError, KinkError } from '../field/errors.js';
 import type { LogLine } from './log.js';
 import { IsolatedMetric } from './isolated.js';
@@ -48,15 +56,32 @@ export interface FamilyReport {
   leftTensors?: number;
 }
 
+export type FamilyReports = Partial<Record<Family, FamilyReport>>;
+
 export interface BatteryReport {
   metric: string;
   title?: string;
-  families: Partial<Record<Family, FamilyReport>>;
+  /** On MLPs (empty when the MLP was not among the architectures checked). */
+  families: FamilyReports;
+  /** Per architecture, when others than the MLP were asked for (`architectures`). */
+  architectures?: Partial<Record<Architecture, FamilyReports>>;
+  /** Asked-for architectures the metric does not take (its `architectures`), so not checked. */
+  notApplicable?: Architecture[];
   claims: { ok: boolean; failed: string[] };
 }
 
+/** The families the battery checks on each architecture: every one its networks have. */
+export const FAMILIES_CHECKED: Record<Architecture, readonly Family[]> = {
+  mlp: MLP_FAMILIES,
+  cnn: ['layer-scale', 'neuron-scale', 'permutation', 'batchnorm-scale', 'sign-flip', 'logit-shift'],
+  resnet: ['layer-scale', 'neuron-scale', 'permutation', 'residual-scale', 'batchnorm-scale', 'sign-flip', 'logit-shift'],
+};
+
 export interface BatteryOptions {
+  /** Of FAMILIES_CHECKED for each architecture, only these. */
   families?: readonly Family[];
+  /** Networks drawn: MLPs (the default), conv nets, residual nets. */
+  architectures?: readonly Architecture[];
   runs?: number;
   seed?: number;
   /** Per evaluation, and for importing a metric module. In this thread only an asynchronous metric can be cut off; in a module's worker, any. */
@@ -80,16 +105,66 @@ export interface Progress {
   runs: number;
 }
 
-type CaseValue = [ScalarNetwork, RawDataset, RawSymmetry];
+/** One drawn case, built: the network, its data, the symmetry and Sθ, in float64. */
+interface BatteryCase {
+  net: AnyNetwork<number>;
+  data: Dataset<number>;
+  sym: Symmetry | SymmetryV2;
+  transformed: AnyNetwork<number>;
+  description: string;
+}
 
-const caseArbitrary = (family: Family): fc.Arbitrary<CaseValue> =>
-  fc.tuple(
-    networkArbitrary({ weights: 'dyadic', maxHidden: 2, maxWidth: 4, maxInput: 3, maxOutput: 2, activations: ['relu', 'leaky-relu'] }),
-    rawDatasetArbitrary({ values: 'dyadic', minSamples: 2, maxSamples: 4 }),
-    rawSymmetryArbitrary({ kinds: [family], scales: 'float', decades: 2 }),
-  );
+/** How cases are drawn for one architecture and family: values fast-check shrinks, and the case they make (fc.pre discards a draw without the family). */
+interface CaseSource<V> {
+  arbitrary: fc.Arbitrary<V>;
+  build(value: V): BatteryCase;
+}
 
-const isIdentity = (sym: Symmetry) => sym.kind === 'permutation' && sym.perm.every((p, i) => p === i);
+/** MLPs, as the battery always drew them: v1 networks and symmetries. */
+function mlpCases(family: Family): CaseSource<[ScalarNetwork, RawDataset, RawSymmetry]> {
+  if (!(MLP_FAMILIES as readonly string[]).includes(family)) throw new InputError('families', family, `a family the battery checks on MLPs (${MLP_FAMILIES.join(', ')})`);
+  return {
+    arbitrary: fc.tuple(
+      networkArbitrary({ weights: 'dyadic', maxHidden: 2, maxWidth: 4, maxInput: 3, maxOutput: 2, activations: ['relu', 'leaky-relu'] }),
+      rawDatasetArbitrary({ values: 'dyadic', minSamples: 2, maxSamples: 4 }),
+      rawSymmetryArbitrary({ kinds: [family as SymmetryKind], scales: 'float', decades: 2 }),
+    ),
+    build: ([raw, rawData, rawSym]) => {
+      const c = symmetryCase(float64Field, raw, rawData, rawSym);
+      fc.pre(!(c.sym.kind === 'permutation' && c.sym.perm.every((p, i) => p === i)));
+      return { ...c, description: describeSymmetry(c.sym) };
+    },
+  };
+}
+
+/**
+ * The networks drawn for each architecture and family: small, piecewise
+ * linear; with |·| units for sign flips, batch norm (either mode) for
+ * batchnorm-scale, cross-entropy data for the logit shift, mse otherwise.
+ */
+function layeredCases(architecture: Exclude<Architecture, 'mlp'>, family: Family): CaseSource<[RawNetworkV2, RawDatasetV2, number[], number[], number]> {
+  const options = (batchnorm: 'eval' | 'train' | false) =>
+    rawNetworkV2Arbitrary({ architecture, maxStages: 2, maxWidth: 3, maxChannels: 2, maxSize: 5, maxFeatures: 4, minOutputs: family === 'logit-shift' ? 2 : 1, activations: family === 'sign-flip' ? ['abs'] : ['relu', 'leaky-relu'], batchnorm });
+  const networks = family === 'batchnorm-scale' ? fc.oneof(options('eval'), options('train')) : options(false);
+  const loss = family === 'logit-shift' ? 'cross-entropy' : 'mse';
+  return {
+    arbitrary: fc.tuple(networks, rawDatasetV2Arbitrary({ minSamples: 2, maxSamples: 4 }), fc.array(logUniformScale(2), { minLength: POOL, maxLength: POOL }), fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: POOL, maxLength: POOL }), fc.nat()),
+    build: ([rawNet, rawData, scales, keys, choice]) => {
+      const scalar = fitNetworkV2(rawNet);
+      const sites = symmetriesOf(scalar, loss).filter((s) => s.kind === family && s.space.count <= POOL);
+      fc.pre(sites.length > 0);
+      const site = sites[choice % sites.length]!;
+      const raw = site.space.type === 'positive' ? scales : keys;
+      const sym = symmetryAt(scalar, site, raw);
+      fc.pre(!(sym.kind === 'permutation' && sym.perm.every((p, i) => p === i)) && !(sym.kind === 'sign-flip' && sym.signs.every((s) => s === 1)));
+      const net = networkV2In(float64Field, scalar);
+      const data = datasetIn(float64Field, fitDatasetV2(rawData, scalar, loss));
+      return { net, data, sym, transformed: applySymmetryV2(float64Field, net, sym), description: describeSymmetryV2(sym) };
+    },
+  };
+}
+
+const casesFor = (architecture: Architecture, family: Family): CaseSource<unknown> => (architecture === 'mlp' ? mlpCases(family) : layeredCases(architecture, family)) as CaseSource<unknown>;
 
 /**
  * m(θ), m(Sθ) and their tolerance for one drawn case (the property's body
@@ -97,8 +172,7 @@ const isIdentity = (sym: Symmetry) => sym.kind === 'permutation' && sym.perm.eve
  * dearest, stopping once the difference is covered; a random metric's
  * values become means over seeds only if rounding does not cover it.
  */
-async function assess(run: Evaluate, [raw, rawData, rawSym]: CaseValue) {
-  const c = symmetryCase(float64Field, raw, rawData, rawSym);
+async function assess(run: Evaluate, c: BatteryCase) {
   const first = await run(c.net, c.data);
   const firstAfter = (await run(c.transformed, c.data)).value;
   const covered = (before: number, after: number, allowed: number) => ({ c, before, after, tolerance: allowed, holds: Math.abs(after - before) <= allowed });
@@ -112,26 +186,26 @@ async function assess(run: Evaluate, [raw, rawData, rawSym]: CaseValue) {
   return covered(paired.before, paired.after, roundingAllowance(c.net, c.data, paired.before, paired.after, u) + perturbation + SAMPLING_Z * paired.standardError);
 }
 
-async function checkFamily(runMetric: Evaluate, family: Family, runs: number, seed: number, onProgress: BatteryOptions['onProgress']): Promise<FamilyReport> {
+async function checkFamily(runMetric: Evaluate, source: CaseSource<unknown>, family: Family, runs: number, seed: number, onProgress: BatteryOptions['onProgress']): Promise<FamilyReport> {
   let leftTensors = 0;
   const run: Evaluate = async (...args) => {
     const evaluation = await runMetric(...args);
     leftTensors += evaluation.leftTensors ?? 0;
     return evaluation;
   };
-  const report = await searchFamily(run, family, runs, seed, onProgress);
+  const report = await searchFamily(run, source, family, runs, seed, onProgress);
   return leftTensors > 0 ? { ...report, leftTensors } : report;
 }
 
-async function searchFamily(run: Evaluate, family: Family, runs: number, seed: number, onProgress: BatteryOptions['onProgress']): Promise<FamilyReport> {
+async function searchFamily(run: Evaluate, source: CaseSource<unknown>, family: Family, runs: number, seed: number, onProgress: BatteryOptions['onProgress']): Promise<FamilyReport> {
   let failure: string | undefined;
   let cases = 0;
-  const property = fc.asyncProperty(caseArbitrary(family), async (value) => {
+  const property = fc.asyncProperty(source.arbitrary, async (value) => {
     if (failure) return true; // one error decides the family's verdict: don't pay for more
-    fc.pre(!isIdentity(fitSymmetry(value[2], shapeOf(value[0]))));
+    const c = source.build(value);
     onProgress?.({ family, cases: ++cases, runs });
     try {
-      return (await assess(run, value)).holds;
+      return (await assess(run, c)).holds;
     } catch (e) {
       fc.pre(!(e instanceof KinkError));
       if (e instanceof MetricFailure) {
@@ -145,17 +219,17 @@ async function searchFamily(run: Evaluate, family: Family, runs: number, seed: n
   if (failure) return { verdict: 'error', runs: details.numRuns, seed, error: failure };
   if (!details.failed) return { verdict: 'invariant', runs: details.numRuns, seed };
   if (details.counterexample === null) return { verdict: 'error', runs: details.numRuns, seed, error: String(details.errorInstance) };
-  const { c, before, after, tolerance: allowed } = await assess(run, details.counterexample[0]);
+  const { c, before, after, tolerance: allowed } = await assess(run, source.build(details.counterexample[0]));
   const { net, data } = c;
   const counterexample: Counterexample = {
-    network: networkToJson(float64Field, net),
+    network: networkV2ToJson(float64Field, asV2(net)),
     dataset: datasetToJson(float64Field, data),
-    symmetry: describeSymmetry(c.sym),
+    symmetry: c.description,
     before,
     after,
     tolerance: allowed,
   };
-  if (family === 'permutation') return { verdict: 'not-invariant', runs: details.numRuns, seed, counterexample };
+  if (family === 'permutation' || family === 'sign-flip') return { verdict: 'not-invariant', runs: details.numRuns, seed, counterexample }; // finite groups: nothing to grow along
   const { values, unbounded } = await growthPath(run, family, net, data, Math.max(Math.abs(before), allowed));
   return { verdict: unbounded ? 'unbounded' : 'not-invariant', runs: details.numRuns, seed, counterexample, path: values };
 }
@@ -165,9 +239,9 @@ function checkClaims(claims: Metric['claims']): void {
   for (const kind of ['invariant', 'unbounded'] as const) {
     const list: unknown = claims?.[kind];
     if (list === undefined) continue;
-    if (!Array.isArray(list)) throw new InputError(`claims.${kind}`, list, `an array of families (${FAMILIES.join(', ')})`);
+    if (!Array.isArray(list)) throw new InputError(`claims.${kind}`, list, `an array of families (${ARCHITECTURE_FAMILIES.join(', ')})`);
     list.forEach((f: unknown, i) => {
-      if (!FAMILIES.includes(f as Family)) throw new InputError(`claims.${kind}[${i}]`, f, `one of ${FAMILIES.map((x) => `"${x}"`).join(', ')}`);
+      if (!ARCHITECTURE_FAMILIES.includes(f as Family)) throw new InputError(`claims.${kind}[${i}]`, f, `one of ${ARCHITECTURE_FAMILIES.map((x) => `"${x}"`).join(', ')}`);
     });
   }
 }
@@ -179,12 +253,16 @@ function checkClaims(claims: Metric['claims']): void {
  * or hangs while it is imported is an InputError naming MODULE.
  */
 export async function checkMetric(metric: Metric | string, options: BatteryOptions = {}): Promise<BatteryReport> {
-  const families = options.families ?? FAMILIES;
+  const architectures = options.architectures ?? ['mlp'];
+  architectures.forEach((a, i) => {
+    if (!ARCHITECTURES.includes(a)) throw new InputError(`architectures[${i}]`, a, ARCHITECTURES.map((x) => `"${x}"`).join(', '));
+  });
   const seed = options.seed ?? DEFAULT_SEED;
   const timeLimitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
   const isolated = typeof metric === 'string' ? new IsolatedMetric(metric, timeLimitMs, options.memoryLimitMb, options.onOutput) : undefined;
   let report: BatteryReport;
   let claims: Metric['claims'];
+  const checked: [Architecture, Family, FamilyReport][] = [];
   try {
     const description = isolated ? await isolated.describe() : (metric as Metric);
     claims = description.claims;
@@ -192,23 +270,30 @@ export async function checkMetric(metric: Metric | string, options: BatteryOptio
     report = { metric: description.id, ...(description.title ? { title: description.title } : {}), families: {}, claims: { ok: true, failed: [] } };
     const evaluator = options.evaluator ?? isolated;
     const run = evaluator ? inWorker(evaluator, timeLimitMs) : inProcess(metric as Metric, timeLimitMs);
-    const search = (family: Family) => checkFamily(run, family, options.runs ?? 30, seed, options.onProgress);
-    if (options.parallelFamilies && options.evaluator) {
-      const results = await Promise.all(families.map(search));
-      families.forEach((family, i) => (report.families[family] = results[i]!));
-    } else {
-      for (const family of families) report.families[family] = await search(family);
+    const takes = description.architectures ?? ARCHITECTURES;
+    const notApplicable = architectures.filter((a) => !takes.includes(a));
+    if (notApplicable.length > 0) report.notApplicable = notApplicable;
+    const jobs = architectures
+      .filter((a) => takes.includes(a))
+      .flatMap((architecture) => FAMILIES_CHECKED[architecture].filter((f) => !options.families || options.families.includes(f)).map((family) => ({ architecture, family })));
+    const search = ({ architecture, family }: (typeof jobs)[number]) => checkFamily(run, casesFor(architecture, family), family, options.runs ?? 30, seed, options.onProgress);
+    const results = options.parallelFamilies && options.evaluator ? await Promise.all(jobs.map(search)) : [];
+    for (const [i, job] of jobs.entries()) checked.push([job.architecture, job.family, results[i] ?? (await search(job))]);
+    const layered = architectures.some((a) => a !== 'mlp');
+    for (const [architecture, family, result] of checked) {
+      if (architecture === 'mlp') report.families[family] = result;
+      if (layered) ((report.architectures ??= {})[architecture] ??= {})[family] = result;
     }
   } finally {
     await isolated?.close();
   }
-  for (const family of claims?.invariant ?? []) {
-    const verdict = report.families[family]?.verdict;
-    if (verdict !== undefined && verdict !== 'invariant') report.claims.failed.push(`invariant under ${family} (verdict: ${verdict})`);
-  }
-  for (const family of claims?.unbounded ?? []) {
-    const verdict = report.families[family]?.verdict;
-    if (verdict !== undefined && verdict !== 'unbounded') report.claims.failed.push(`unbounded under ${family} (verdict: ${verdict})`);
+  // A claim holds when every architecture that has the family agrees.
+  for (const [kind, wanted] of [['invariant', 'invariant'], ['unbounded', 'unbounded']] as const) {
+    for (const family of claims?.[kind] ?? []) {
+      for (const [architecture, f, result] of checked) {
+        if (f === family && result.verdict !== wanted) report.claims.failed.push(`${kind} under ${family}${architectures.length > 1 || architecture !== 'mlp' ? ` on ${architecture}` : ''} (verdict: ${result.verdict})`);
+      }
+    }
   }
   report.claims.ok = report.claims.failed.length === 0;
   return report;

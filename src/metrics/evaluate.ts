@@ -2,7 +2,8 @@
 import { metricContext, type Metric } from './contract.js';
 import { KinkError } from '../field/errors.js';
 import type { IsolatedMetric } from './isolated.js';
-import type { Dataset, Network } from '../network/types.js';
+import type { Dataset } from '../network/types.js';
+import type { AnyNetwork } from '../network/v2.js';
 
 /** Per evaluation, unless BatteryOptions.timeLimitMs says otherwise. */
 export const DEFAULT_TIME_LIMIT_MS = 10_000;
@@ -21,7 +22,7 @@ export interface Evaluation {
 }
 
 /** One evaluation of the metric under test, on a network, data and ctx.random seed. */
-export type Evaluate = (net: Network<number>, data: Dataset<number>, seed?: number) => Promise<Evaluation>;
+export type Evaluate = (net: AnyNetwork<number>, data: Dataset<number>, seed?: number) => Promise<Evaluation>;
 
 /** A metric's value must be a finite number: anything else is an error verdict that names what came back. */
 export function checkedValue(value: unknown): number {
@@ -51,7 +52,7 @@ export function inProcess(metric: Metric, timeLimitMs = DEFAULT_TIME_LIMIT_MS): 
 
 let inProcessTurn: Promise<unknown> = Promise.resolve();
 
-async function evaluateScoped(metric: Metric, timeLimitMs: number, net: Network<number>, data: Dataset<number>, seed: number): Promise<Evaluation> {
+async function evaluateScoped(metric: Metric, timeLimitMs: number, net: AnyNetwork<number>, data: Dataset<number>, seed: number): Promise<Evaluation> {
   const ctx = await metricContext(net, data, seed);
   const { tf } = await import('../tensor/backend.js');
   tf.engine().startScope();

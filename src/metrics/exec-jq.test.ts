@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { float64Field } from '../field/index.js';
 import { datasetIn, networkIn, randomDataset, randomNetwork } from '../network/index.js';
 import { checkExecMetric, ExecMetric } from './exec.js';
+import type { NetworkV2 } from '../network/v2.js';
 import { metricContext } from './contract.js';
 import pathNorm from './reference/path-norm.js';
 
@@ -27,6 +28,17 @@ describe.skipIf(!hasJq)('a flatcheck.metric/v1 program in jq', () => {
         ctx.dispose();
         expect(Math.abs((reply.value as number) - expected)).toBeLessThanOrEqual(1e-13 * expected);
       }
+    } finally {
+      await exec.close();
+    }
+  });
+
+  it('answers an error, not silence, for a network that is not v1', async () => {
+    const exec = new ExecMetric(COMMAND);
+    try {
+      const net: NetworkV2<number> = { inputShape: [1, 2, 2], layers: [{ type: 'flatten' }, { type: 'dense', inputs: 4, outputs: 1, weights: [1, 2, 3, 4] }] };
+      const reply = await exec.evaluate(net, { loss: 'mse', inputs: [[1, 2, 3, 4]], targets: [[1]] }, 1, 10_000);
+      expect(reply.error).toBe('jq-path-norm takes flatcheck.network/v1 networks (MLPs) only, got flatcheck.network/v2');
     } finally {
       await exec.close();
     }

@@ -11,8 +11,11 @@ import { onSignalExit } from '../output/shutdown.js';
 import { InputError } from '../field/errors.js';
 import { float64Field } from '../field/float64.js';
 import { NETWORK_FORMAT, datasetToJson } from '../network/json.js';
-import type { Dataset, Network } from '../network/types.js';
-import { FAMILIES, type Family, type Metric } from './contract.js';
+import type { Dataset } from '../network/types.js';
+import { networkV2ToJson } from '../network/json-v2.js';
+import { isV1, type AnyNetwork } from '../network/v2.js';
+import { type Family, type Metric } from './contract.js';
+import { ARCHITECTURE_FAMILIES } from '../symmetry/architecture.js';
 import type { IsolatedReply } from './isolated.js';
 import { MetricLog, type LogLine } from './log.js';
 import { checkMetric, type BatteryOptions, type BatteryReport } from './battery.js';
@@ -105,7 +108,7 @@ const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 
 function parseFamilies(x: unknown, field: string): Family[] {
   if (x === undefined) return [];
-  if (!Array.isArray(x) || x.some((f) => !FAMILIES.includes(f as Family))) throw new Error(`${field}: expected an array of ${FAMILIES.map((f) => `"${f}"`).join(', ')}, got ${JSON.stringify(x)}`);
+  if (!Array.isArray(x) || x.some((f) => !ARCHITECTURE_FAMILIES.includes(f as Family))) throw new Error(`${field}: expected an array of ${ARCHITECTURE_FAMILIES.map((f) => `"${f}"`).join(', ')}, got ${JSON.stringify(x)}`);
   return x as Family[];
 }
 
@@ -274,8 +277,13 @@ class Process {
 
 class StartError extends Error {}
 
-/** networkToJson(float64Field, net) as JSON text, without copying every number first (a float64 network's numbers are its JSON numbers). */
-export function networkLine(net: Network<number>): string {
+/**
+ * The network file as JSON text: an MLP as v1 without copying every number
+ * first (a float64 network's numbers are its JSON numbers), a layered
+ * network as v2.
+ */
+export function networkLine(net: AnyNetwork<number>): string {
+  if (!isV1(net)) return JSON.stringify(networkV2ToJson(float64Field, net));
   return JSON.stringify({ format: NETWORK_FORMAT, inputSize: net.inputSize, layers: net.layers.map((l) => ({ weights: l.weights, ...(l.bias ? { bias: l.bias } : {}), activation: l.activation, ...(l.slope !== undefined ? { slope: l.slope } : {}) })) });
 }
 
@@ -361,8 +369,8 @@ export class ExecMetric {
     return hello;
   }
 
-  /** One evaluation: a value or the metric's own error; rejects with the cause (and stderr's last lines) when the process fails, answers wrongly or passes the time limit. */
-  async evaluate(net: Network<number>, data: Dataset<number>, seed: number, timeLimitMs: number): Promise<IsolatedReply> {
+  /** One evaluation (a v1 or v2 network): a value or the metric's own error; rejects with the cause (and stderr's last lines) when the process fails, answers wrongly or passes the time limit. */
+  async evaluate(net: AnyNetwork<number>, data: Dataset<number>, seed: number, timeLimitMs: number): Promise<IsolatedReply> {
     const p = await this.running();
     const id = this.nextId++;
     this.evaluations++;
@@ -426,7 +434,7 @@ export class ExecPool {
     return { lines, dropped: this.members.reduce((s, m) => s + m.log.dropped, 0) };
   }
 
-  async evaluate(net: Network<number>, data: Dataset<number>, seed: number, timeLimitMs: number): Promise<IsolatedReply> {
+  async evaluate(net: AnyNetwork<number>, data: Dataset<number>, seed: number, timeLimitMs: number): Promise<IsolatedReply> {
     const member = this.idle.pop() ?? (await new Promise<ExecMetric>((ready) => this.waiting.push(ready)));
     try {
       return await member.evaluate(net, data, seed, timeLimitMs);

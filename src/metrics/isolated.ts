@@ -13,9 +13,12 @@ import type { LogLine } from './log.js';
 import { resolve } from 'node:path';
 import { InputError } from '../field/errors.js';
 import { float64Field } from '../field/float64.js';
-import { datasetToJson, networkToJson } from '../network/json.js';
-import type { Dataset, Network } from '../network/types.js';
+import { datasetToJson } from '../network/json.js';
+import { networkV2ToJson } from '../network/json-v2.js';
+import type { Dataset } from '../network/types.js';
+import { asV2, type AnyNetwork } from '../network/v2.js';
 import type { MetricClaims } from './contract.js';
+import type { ArchitectureName } from '../network/random.js';
 
 export interface IsolatedReply {
   value?: unknown;
@@ -31,6 +34,7 @@ export interface MetricDescription {
   title?: string;
   reference?: string;
   claims?: MetricClaims;
+  architectures?: ArchitectureName[];
 }
 
 /**
@@ -122,7 +126,7 @@ export class IsolatedMetric {
   }
 
   /** One evaluation; rejects with the cause when the worker fails, and with `timed out after … ms` at the limit. */
-  async evaluate(net: Network<number>, data: Dataset<number>, seed: number, timeLimitMs: number): Promise<IsolatedReply> {
+  async evaluate(net: AnyNetwork<number>, data: Dataset<number>, seed: number, timeLimitMs: number): Promise<IsolatedReply> {
     const { worker } = await this.started();
     return new Promise((done, fail) => {
       const finish = () => {
@@ -149,7 +153,7 @@ export class IsolatedMetric {
       });
       worker.once('error', (e: Error) => failWith(`the worker failed: ${e.message.split('\n')[0]}`));
       worker.once('exit', (code: number) => failWith(`the worker exited (code ${code})`));
-      worker.postMessage({ network: networkToJson(float64Field, net), dataset: datasetToJson(float64Field, data), seed });
+      worker.postMessage({ network: networkV2ToJson(float64Field, asV2(net)), dataset: datasetToJson(float64Field, data), seed });
     });
   }
 

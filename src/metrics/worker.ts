@@ -1,14 +1,16 @@
 /**
  * Evaluates a metric module's default export on request from isolated.ts.
  * It says { loading: true } once flatcheck's own modules have loaded, then
- * imports the user's module: { ready: { id, title, reference, claims } }, or
+ * imports the user's module: { ready: { id, title, reference, claims, architectures } }, or
  * { loadError: expected } (as in InputError('MODULE', path, expected)).
  * Messages in: { network, dataset, seed } (flatcheck JSON); out:
  * { value, usedRandom, usedTensors }, { error } or { kink: [sample, layer, unit, what] }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { float64Field } from '../field/float64.js';
-import { datasetIn, networkIn, parseDataset, parseNetwork } from '../network/index.js';
+import { datasetIn, parseDataset } from '../network/index.js';
+import { parseNetworkV2 } from '../network/json-v2.js';
+import { networkV2In } from '../network/v2.js';
 import { InputError, KinkError } from '../field/errors.js';
 import { metricContext, type Metric } from './contract.js';
 import { loadMetricModule } from './load.js';
@@ -33,7 +35,7 @@ const metric: Metric = await loadMetricModule(workerData.module as string).catch
 parentPort!.on('message', async (message: { network: unknown; dataset: unknown; seed: number }) => {
   let ctx: Awaited<ReturnType<typeof metricContext>> | undefined;
   try {
-    ctx = await metricContext(networkIn(float64Field, parseNetwork(message.network)), datasetIn(float64Field, parseDataset(message.dataset)), message.seed);
+    ctx = await metricContext(networkV2In(float64Field, parseNetworkV2(message.network)), datasetIn(float64Field, parseDataset(message.dataset)), message.seed);
     const value = await metric.evaluate(ctx);
     parentPort!.postMessage({ value, usedRandom: ctx.usedRandom, usedTensors: ctx.usedTensors });
   } catch (e) {
@@ -42,5 +44,5 @@ parentPort!.on('message', async (message: { network: unknown; dataset: unknown; 
     ctx?.dispose();
   }
 });
-const { id, title, reference, claims } = metric;
-parentPort!.postMessage({ ready: JSON.parse(JSON.stringify({ id, title, reference, claims })) });
+const { id, title, reference, claims, architectures } = metric;
+parentPort!.postMessage({ ready: JSON.parse(JSON.stringify({ id, title, reference, claims, architectures })) });

@@ -3,4 +3,5 @@ export * from './flat.js';
 export * from './forward.js';
 export * from './json.js';
 export * from './json-text.js';
+export * from './json-v2.js';
 export * from './random.js';

@@ -17,16 +17,18 @@ export const DATASET_FORMAT = 'flatcheck.dataset/v1';
 
 type Json = unknown;
 
+// The validators below are shared with flatcheck.network/v2 (json-v2.ts).
+
 function isRecord(x: Json): x is Record<string, Json> {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && !isJsonNumber(x);
 }
 
-function expectRecord(x: Json, field: string): Record<string, Json> {
+export function expectRecord(x: Json, field: string): Record<string, Json> {
   if (!isRecord(x)) throw new InputError(field, x, 'an object');
   return x;
 }
 
-function expectKeys(x: Record<string, Json>, field: string, allowed: readonly string[]): void {
+export function expectKeys(x: Record<string, Json>, field: string, allowed: readonly string[]): void {
   for (const key of Object.keys(x)) {
     if (!allowed.includes(key)) {
       const path = /^\w+$/.test(key) ? `${field}.${key}` : `${field}[${JSON.stringify(key)}]`;
@@ -35,7 +37,7 @@ function expectKeys(x: Record<string, Json>, field: string, allowed: readonly st
   }
 }
 
-function expectArray(x: Json, field: string, length?: number): Json[] {
+export function expectArray(x: Json, field: string, length?: number): Json[] {
   if (!Array.isArray(x)) throw new InputError(field, x, length === undefined ? 'an array' : `an array of length ${length}`);
   if (length !== undefined && x.length !== length) throw new InputError(field, x, `an array of length ${length} (it has ${x.length})`);
   if (length === undefined && x.length === 0) throw new InputError(field, x, 'a non-empty array');
@@ -43,9 +45,9 @@ function expectArray(x: Json, field: string, length?: number): Json[] {
 }
 
 /** A JS number, or the double of a number read from JSON text. */
-const numberOf = (x: Json): number | undefined => (typeof x === 'number' ? x : isJsonNumber(x) ? x.value : undefined);
+export const numberOf = (x: Json): number | undefined => (typeof x === 'number' ? x : isJsonNumber(x) ? x.value : undefined);
 
-function expectPositiveInteger(x: Json, field: string): number {
+export function expectPositiveInteger(x: Json, field: string): number {
   const n = numberOf(x);
   if (n === undefined || !Number.isSafeInteger(n) || n < 1) throw new InputError(field, x, 'a positive integer');
   return n;
@@ -70,7 +72,7 @@ export function parseScalar(x: Json, field: string): Scalar {
   throw new InputError(field, x, 'a number or an exact rational string like "-3/7"');
 }
 
-function parseVector(x: Json, field: string, length?: number): Scalar[] {
+export function parseVector(x: Json, field: string, length?: number): Scalar[] {
   const array = expectArray(x, field, length);
   // A for loop, not map: map skips the holes of a sparse array, which must be named, not passed through.
   const out: Scalar[] = [];

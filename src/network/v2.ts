@@ -290,3 +290,13 @@ export function someLayer<T>(net: NetworkV2<T>, test: (layer: LayerV2<T>) => boo
   walkLayers(net.layers, (l) => (found ||= test(l)));
   return found;
 }
+
+/** A network as the battery and the metric context take it: a v1 MLP or a v2 network. */
+export type AnyNetwork<T> = Network<T> | NetworkV2<T>;
+
+export const isV1 = <T>(net: AnyNetwork<T>): net is Network<T> => 'inputSize' in net;
+
+export const asV2 = <T>(net: AnyNetwork<T>): NetworkV2<T> => (isV1(net) ? fromV1(net) : net);
+
+/** The network as v1 when it is an MLP (v1 as given, or a v2 MLP), undefined otherwise. */
+export const asV1 = <T>(net: AnyNetwork<T>): Network<T> | undefined => (isV1(net) ? net : toV1(net));

@@ -1,1 +1,2 @@
 export * from './symmetry.js';
+export * from './architecture.js';

@@ -5,8 +5,12 @@ import { parseDecimal, parseRational, rationalField, toFraction } from '../../fi
 import { HOMOGENEOUS_ACTIVATIONS, networkIn, type Network } from '../../network/index.js';
 import { applySymmetry, describeSymmetry, SYMMETRY_KINDS, type Symmetry } from '../../symmetry/index.js';
 import { choice, parseArgs, parseInteger, requireFlag, type ParsedArgs } from '../args.js';
-import { readNetworkFile, writeNetworkFile } from '../io.js';
-import { assertWritable } from '../../output/atomic.js';
+import { readJsonFile, readNetworkFile, withFlag, writeNetworkFile } from '../io.js';
+import { assertWritable, writeFileAtomic } from '../../output/atomic.js';
+import { networkV2ToJson, parseNetworkV2 } from '../../network/json-v2.js';
+import { LOSSES } from '../../network/types.js';
+import { networkV2In, toV1, type NetworkV2 } from '../../network/v2.js';
+import { ARCHITECTURE_FAMILIES, applySymmetryV2, describeSymmetryV2, symmetriesOf, validateSymmetryV2, type ArchitectureFamily, type SymmetryV2 } from '../../symmetry/architecture.js';
 import type { Fraction } from 'fraction.js';
 import type { CommandResult } from '../command.js';
 
@@ -14,6 +18,12 @@ export const TRANSFORM_USAGE = [
   'flatcheck transform --net IN.json --symmetry layer-scale --alphas 2,1/2 --out OUT.json [--json]',
   'flatcheck transform --net IN.json --symmetry neuron-scale --layer K --scales 2,3,1/5 --out OUT.json',
   'flatcheck transform --net IN.json --symmetry permutation --layer K --perm 2,0,1 --out OUT.json',
+  'flatcheck transform --net IN.json --list [--loss mse|cross-entropy] [--json]        (the symmetries this network has)',
+  'flatcheck transform --net IN.json --symmetry neuron-scale|batchnorm-scale --at PATH --scales 2,1/3 --out OUT.json',
+  'flatcheck transform --net IN.json --symmetry permutation --at PATH --perm 1,0 --out OUT.json',
+  'flatcheck transform --net IN.json --symmetry sign-flip --at PATH --signs 1,-1 --out OUT.json',
+  'flatcheck transform --net IN.json --symmetry residual-scale --at PATH --scale 4 --out OUT.json',
+  'flatcheck transform --net IN.json --symmetry logit-shift [--bias 3] [--row 1,0,2] --loss cross-entropy --out OUT.json',
 ].join('\n       ');
 
 /** "2,1/2,0.25,1e-3": each the exact rational it spells (1e-3 is 1/1000). Hex, binary, Infinity and blanks are not numbers here. */
@@ -53,9 +63,68 @@ function symmetryFromArgs(args: ParsedArgs): Symmetry {
   return { kind, layer, perm: requireFlag(args, 'perm').split(',').map((p, i) => parseInteger(p, `--perm[${i}]`)) };
 }
 
+/** The flags of a symmetry of a v2 network (docs/formats.md: PATH is a layer's path, as `--list` prints it). */
+function architectureSymmetryFromArgs(args: ParsedArgs): SymmetryV2 {
+  const kind = choice(requireFlag(args, 'symmetry'), ARCHITECTURE_FAMILIES, 'symmetry');
+  const used: Record<ArchitectureFamily, string[]> = {
+    'neuron-scale': ['at', 'scales'],
+    'batchnorm-scale': ['at', 'scales'],
+    permutation: ['at', 'perm'],
+    'sign-flip': ['at', 'signs'],
+    'layer-scale': ['alphas'],
+    'residual-scale': ['at', 'scale'],
+    'logit-shift': ['bias', 'row', 'loss'],
+  };
+  for (const flag of SYMMETRY_FLAGS) if (args.flags.has(flag) && !used[kind].includes(flag) && flag !== 'loss') throw new UsageError(`--${flag} does not apply to --symmetry ${kind}`);
+  const at = () => requireFlag(args, 'at');
+  const integers = (flag: string) => requireFlag(args, flag).split(',').map((p, i) => parseInteger(p, `--${flag}[${i}]`));
+  switch (kind) {
+    case 'neuron-scale':
+    case 'batchnorm-scale':
+      return { kind, at: at(), scales: parseScalarList(requireFlag(args, 'scales'), '--scales') };
+    case 'permutation':
+      return { kind, at: at(), perm: integers('perm') };
+    case 'sign-flip':
+      return { kind, at: at(), signs: integers('signs') };
+    case 'layer-scale':
+      return { kind, alphas: parseScalarList(requireFlag(args, 'alphas'), '--alphas') };
+    case 'residual-scale':
+      return { kind, at: at(), scale: positiveScalar(args, 'scale') };
+    case 'logit-shift': {
+      if (!args.flags.has('bias') && !args.flags.has('row')) throw new UsageError('--symmetry logit-shift needs --bias, --row or both');
+      const bias = args.flags.has('bias') ? parseScalarList(requireFlag(args, 'bias'), '--bias')[0] : undefined;
+      const row = args.flags.has('row') ? parseScalarList(requireFlag(args, 'row'), '--row') : undefined;
+      return { kind, ...(bias !== undefined && { bias }), ...(row && { row }) };
+    }
+  }
+}
+
+const SYMMETRY_FLAGS = ['at', 'scales', 'perm', 'signs', 'alphas', 'scale', 'bias', 'row', 'layer', 'loss'];
+
+/** A v2 network (or an MLP asked with --at or a v2-only family): symmetriesOf decides what is valid, exactly. */
+function transformV2(args: ParsedArgs, net: NetworkV2<Scalar>, inPath: string): CommandResult {
+  if (args.flags.has('layer')) throw new UsageError('--layer names a hidden layer of a v1 network: for this network name the layer by its path with --at (flatcheck transform --net FILE --list prints them)');
+  const loss = args.flags.has('loss') ? choice(requireFlag(args, 'loss'), LOSSES, 'loss') : undefined;
+  if (args.flags.has('list')) {
+    const sites = symmetriesOf(net, loss);
+    if (args.flags.has('json')) return { stdout: JSON.stringify(sites) };
+    return { stdout: sites.length === 0 ? 'no symmetry families' : sites.map((s) => `${s.kind}${s.at ? ` --at ${s.at}` : ''}: ${s.space.count} ${s.space.type === 'permutation' ? 'channels to permute' : s.space.type === 'sign' ? 'signs' : s.space.type === 'real' ? 'reals' : 'positive scales'}; ${s.description}`).join('\n') };
+  }
+  const out = requireFlag(args, 'out');
+  assertWritable(out, '--out', 'file');
+  const symmetry = architectureSymmetryFromArgs(args);
+  withFlagNames(() => validateSymmetryV2(net, symmetry, loss));
+  const transformed = applySymmetryV2(rationalField, networkV2In(rationalField, net), symmetry);
+  writeFileAtomic(out, `${JSON.stringify(networkV2ToJson(rationalField, transformed), null, 2)}\n`, '--out');
+  return { stdout: args.flags.has('json') ? JSON.stringify({ out, symmetry: describeSymmetryV2(symmetry) }) : `wrote ${out}: ${describeSymmetryV2(symmetry)} of ${inPath}` };
+}
+
 export async function transformCommand(argv: string[]): Promise<CommandResult> {
-  const args = parseArgs(argv, ['net', 'symmetry', 'alphas', 'layer', 'scales', 'perm', 'out'], ['json']);
+  const args = parseArgs(argv, ['net', 'symmetry', 'alphas', 'layer', 'scales', 'perm', 'out', 'at', 'signs', 'scale', 'bias', 'row', 'loss'], ['json', 'list']);
   const inPath = requireFlag(args, 'net');
+  const v2 = withFlag('--net', () => parseNetworkV2(readJsonFile(inPath, '--net')));
+  const v1Family = (SYMMETRY_KINDS as readonly string[]).includes(String(args.flags.get('symmetry') ?? ''));
+  if (!toV1(v2) || args.flags.has('list') || args.flags.has('at') || !v1Family) return transformV2(args, v2, inPath);
   const out = requireFlag(args, 'out');
   assertWritable(out, '--out', 'file');
   const net = networkIn(rationalField, readNetworkFile(inPath));

@@ -10,6 +10,8 @@ export default defineMetric({
   title: 'ℓ2 path norm',
   reference: 'Neyshabur, Salakhutdinov & Srebro 2015 (Path-SGD)',
   claims: { invariant: ['layer-scale', 'neuron-scale', 'permutation'] },
+  // It reads the layers of an MLP (flatcheck.network/v1): on conv and residual nets the battery does not run it.
+  architectures: ['mlp'],
   evaluate: (ctx) => {
     const net = ctx.network as { inputSize: number; layers: Layer<number>[] };
     let v = new Array<number>(net.inputSize).fill(1);

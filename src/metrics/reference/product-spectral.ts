@@ -13,5 +13,7 @@ export default defineMetric({
   title: 'Product of layer spectral norms Π_k ‖W_k‖₂',
   reference: 'Bartlett, Foster & Telgarsky 2017 (spectrally-normalised margins)',
   claims: { invariant: ['layer-scale', 'permutation'] },
+  // It reads the layers of an MLP (flatcheck.network/v1): on conv and residual nets the battery does not run it.
+  architectures: ['mlp'],
   evaluate: (ctx) => (ctx.network as { layers: Layer<number>[] }).layers.reduce((p, l) => p * spectral(l.weights), 1),
 });

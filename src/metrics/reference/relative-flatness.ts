@@ -15,6 +15,8 @@ export default defineMetric({
   title: 'Relative flatness of the output layer',
   reference: 'Petzka, Kamp, Adilova, Sminchisescu & Boley 2021',
   claims: { invariant: ['layer-scale', 'permutation'] },
+  // It reads the layers of an MLP (flatcheck.network/v1): on conv and residual nets the battery does not run it.
+  architectures: ['mlp'],
   evaluate: (ctx) => {
     const shape = shapeOf(parseNetwork(ctx.network));
     const K = shape.sizes.length - 1;

@@ -22,6 +22,13 @@ import { teacherStudentArbitrary } from '../src/arbitraries/index.js';
 import { checkMetric, FAMILIES, loadRegistry } from '../src/metrics/index.js';
 import { Fraction } from 'fraction.js';
 import { execBenchmarks } from './exec.js';
+import { dualField, type Dual } from '../src/field/dual.js';
+import { Terminating, type ExactValue } from '../src/field/terminating.js';
+import { mapDataset, randomDatasetV2, randomNetworkV2, type Dataset, type NetworkV2Spec, type PoolSpec } from '../src/network/index.js';
+import { flattenV2, mapNetworkV2, networkV2In, parameterCountV2, unflattenV2, type NetworkV2 } from '../src/network/v2.js';
+import { lossV2, recordV2 } from '../src/network/v2-forward.js';
+import { lossHessianV2 } from '../src/autodiff/v2.js';
+import { outputDerivatives } from '../src/autodiff/derivatives.js';
 
 interface Row {
   name: string;
@@ -304,6 +311,106 @@ async function engineTimes(): Promise<void> {
   }
 }
 
+/** terminatingField counting its arithmetic results, and those off its fast path: Fractions, or BigInt mantissas. */
+function countingField(): { F: Field<ExactValue>; counts: { ops: number; fractions: number; bigints: number } } {
+  const T = terminatingField;
+  const counts = { ops: 0, fractions: 0, bigints: 0 };
+  const count = (r: ExactValue) => {
+    counts.ops++;
+    if (!(r instanceof Terminating)) counts.fractions++;
+    else if (typeof r.m === 'bigint') counts.bigints++;
+    return r;
+  };
+  return { counts, F: { ...T, add: (a, b) => count(T.add(a, b)), sub: (a, b) => count(T.sub(a, b)), mul: (a, b) => count(T.mul(a, b)), div: (a, b) => count(T.div(a, b)) } };
+}
+
+/** One HVP's two halves, as lossHessianVectorProductV2 runs them: the dual forward pass (recorded), then (after `between`) the backward pass. */
+function hvpHalves(F: Field<ExactValue>, net: NetworkV2<ExactValue>, data: Dataset<ExactValue>, column: number, between = () => {}): { forwardMs: number; backwardMs: number } {
+  const D = dualField(F);
+  const constant = (x: ExactValue): Dual<ExactValue> => ({ value: x, tangent: F.zero });
+  const moving = unflattenV2(mapNetworkV2(net, constant), flattenV2(net).map((x, i) => ({ value: x, tangent: i === column ? F.one : F.zero })));
+  const dual = mapDataset(data, constant);
+  const start = performance.now();
+  const { outputs, backward } = recordV2(D, moving, dual.inputs, parameterCountV2(net));
+  between();
+  const recorded = performance.now();
+  backward(outputDerivatives(D, dual, outputs, false).map((d) => d.gradient));
+  return { forwardMs: recorded - start, backwardMs: performance.now() - recorded };
+}
+
+/**
+ * The v2 engine in the exact (terminating) field. (i) Forward pass + loss of
+ * 1×8×8 → conv(4, 3×3) → relu → maxpool 2 → conv(4, 3×3) → relu → flatten →
+ * dense(3) on 8 samples, over 40 seeded networks. (ii) The exact Hessian of
+ * the same net with a 2×2 average pool, a 2×2 max pool, and a 3×3 average
+ * pool of stride 1 (÷9: values leave the 2^a·5^b fast path), and where an
+ * HVP's time goes: the dual forward against the backward pass, the base-field
+ * operations (and how many leave the fast path), the forward's operations per
+ * layer type (by differences of prefix networks).
+ */
+function v2Engine(): void {
+  const T = terminatingField;
+  const spec = (pool: PoolSpec): NetworkV2Spec => ({ architecture: 'cnn', inputShape: [1, 8, 8], stages: [{ width: 4, kernel: 3, pool }, { width: 4, kernel: 3 }], outputSize: 3, activation: 'relu', bias: true });
+  const prepared = Array.from({ length: 40 }, (_, seed) => {
+    const raw = randomNetworkV2(spec({ type: 'maxpool2d', size: 2 }), seed);
+    return [networkV2In(T, raw), datasetIn(T, randomDatasetV2(raw, { samples: 8, loss: 'mse' }, 1000 + seed))] as const;
+  });
+  for (const [net, data] of prepared.slice(0, 5)) lossV2(T, net, data); // warm-up
+  const start = performance.now();
+  for (const [net, data] of prepared) lossV2(T, net, data);
+  rows.push({ name: 'v2 exact forward + loss, 1×8×8 cnn', value: prepared.length / ((performance.now() - start) / 1000), unit: 'cases/s', detail: `${parameterCountV2(prepared[0]![0])} params, 8 samples, terminating field; target ≥ 50` });
+
+  for (const [label, pool] of [['avgpool 2×2', { type: 'avgpool2d', size: 2 }], ['maxpool 2×2', { type: 'maxpool2d', size: 2 }], ['avgpool 3×3/1', { type: 'avgpool2d', size: 3, stride: 1 }]] as const) {
+    const raw = randomNetworkV2(spec(pool), 1);
+    const rawData = randomDatasetV2(raw, { samples: 8, loss: 'mse' }, 2);
+    const P = parameterCountV2(raw);
+    const exactNet = networkV2In(T, raw);
+    const exactData = datasetIn(T, rawData);
+    hvpHalves(T, exactNet, exactData, 0); // warm-up
+    const halves = Array.from({ length: 6 }, (_, j) => hvpHalves(T, exactNet, exactData, Math.floor((j * P) / 6)));
+    const forwardMs = halves.reduce((s, h) => s + h.forwardMs, 0) / halves.length;
+    const backwardMs = halves.reduce((s, h) => s + h.backwardMs, 0) / halves.length;
+    // Operation counts, in a counting copy of the field: one HVP, split at the end of its forward pass.
+    const { F, counts } = countingField();
+    const net = networkV2In(F, raw);
+    const data = datasetIn(F, rawData);
+    let forwardOps = 0;
+    hvpHalves(F, net, data, 0, () => (forwardOps = counts.ops));
+    const offPath = `${((100 * counts.fractions) / counts.ops).toFixed(1)}% Fractions, ${((100 * counts.bigints) / counts.ops).toFixed(1)}% BigInt mantissas`;
+    const offPathShare = (100 * (counts.fractions + counts.bigints)) / counts.ops;
+    const hvpOps = counts.ops;
+    const perType = new Map<string, number>();
+    let before = 0;
+    raw.layers.forEach((layer, k) => {
+      counts.ops = 0;
+      hvpForwardOnly(F, { inputShape: net.inputShape, layers: net.layers.slice(0, k + 1) }, data);
+      perType.set(layer.type, (perType.get(layer.type) ?? 0) + counts.ops - before);
+      before = counts.ops;
+    });
+    const split = [...perType.entries()].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${((100 * n) / forwardOps).toFixed(0)}%`).join(', ');
+    // The ÷9 Hessian would take minutes: P HVPs at the measured rate.
+    const whole = label === 'avgpool 3×3/1' ? undefined : (() => {
+      const t0 = performance.now();
+      lossHessianV2(T, networkV2In(T, raw), datasetIn(T, rawData));
+      return performance.now() - t0;
+    })();
+    rows.push({ name: `v2 exact Hessian, ${label}`, value: whole ?? P * (forwardMs + backwardMs), unit: 'ms', detail: `${P} params, 8 samples${whole === undefined ? '; estimated: P × one HVP' : ''}` });
+    const share = (ms: number, n: number) => `${((100 * ms) / (forwardMs + backwardMs)).toFixed(0)}% of the time, ${n} base-field ops`;
+    rows.push({ name: `v2 exact HVP, ${label}: dual forward`, value: forwardMs, unit: 'ms', detail: `${share(forwardMs, forwardOps)}; by layer: ${split}` });
+    rows.push({ name: `v2 exact HVP, ${label}: backward`, value: backwardMs, unit: 'ms', detail: share(backwardMs, hvpOps - forwardOps) });
+    rows.push({ name: `v2 exact HVP, ${label}: off the fast path`, value: offPathShare, unit: '%', detail: `of ${hvpOps} base-field results: ${offPath}` });
+  }
+}
+
+/** The dual forward pass of an HVP alone (the recording, without its backward), for operation counts. */
+function hvpForwardOnly(F: Field<ExactValue>, net: NetworkV2<ExactValue>, data: Dataset<ExactValue>): void {
+  const D = dualField(F);
+  const constant = (x: ExactValue): Dual<ExactValue> => ({ value: x, tangent: F.zero });
+  const theta = flattenV2(net);
+  const moving = unflattenV2(mapNetworkV2(net, constant), theta.map((x, i) => ({ value: x, tangent: i === 0 ? F.one : F.zero })));
+  recordV2(D, moving, mapDataset(data, constant).inputs, theta.length);
+}
+
 // `npm run bench -- cli` runs the named sections only; no names, all of them.
 const SECTIONS: Record<string, () => unknown> = {
   equivalence: exactEquivalenceCasesPerSecond,
@@ -318,6 +425,7 @@ const SECTIONS: Record<string, () => unknown> = {
   engines: engineTimes,
   cli: cliStartup,
   exec: () => execBenchmarks(rows),
+  v2: v2Engine,
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen) if (!(name in SECTIONS)) throw new Error(`unknown bench section "${name}" (expected one of ${Object.keys(SECTIONS).join(', ')})`);

@@ -10,17 +10,33 @@ export {
   networkArbitrary,
 } from './arbitraries/network.js';
 export {
-  /** Options of networkV2Arbitrary: architectures, stages, widths, sizes, activations, batch norm, pools. */
+  /** Options of networkV2Arbitrary: architectures, stages, widths, input sizes, activations, batch norm, biases, pools, a parameter cap. */
   type NetworkV2ArbitraryOptions,
-  /** Random v2 networks (mlp, cnn, resnet) with dyadic weights, shrinking toward one small stage. */
+  /** Small flatcheck.network/v2 networks (mlp, cnn, resnet) with dyadic numbers, shrinking toward one small stage. */
   networkV2Arbitrary,
-  /** A v2 network and a dataset for it. */
-  networkV2AndDataArbitrary,
-  /** A raw dataset drawn before the v2 network is known. */
+  /** A v2 network's architecture alone: architecture, input shape, stages, outputs, activation. */
+  type ArchitectureV2,
+  /** One stage of an ArchitectureV2: width, kernel, stride, padding, pool, batch norm, skip, bias. */
+  type StagePlan,
+  /** Random v2 architectures. */
+  architectureArbitrary,
+  /** An architecture with pools of values for its numbers; fitNetworkV2 builds the network. */
+  type RawNetworkV2,
+  /** Random raw v2 networks. */
+  rawNetworkV2Arbitrary,
+  /** The network a raw v2 network describes (what no longer fits clamped). */
+  fitNetworkV2,
+  /** A v2 dataset drawn before the network is known; fitDatasetV2 cuts it to the network. */
+  type RawDatasetV2,
+  /** Random raw v2 datasets. */
   rawDatasetV2Arbitrary,
-  /** A raw dataset cut to a v2 network. */
+  /** A raw v2 dataset cut to a network's input and output sizes. */
   fitDatasetV2,
-  /** What a v2 network is made of, for fc.statistics. */
+  /** A v2 network and a dataset for it. */
+  type NetworkV2AndData,
+  /** Random v2 networks with datasets. */
+  networkV2AndDataArbitrary,
+  /** What a v2 network is made of (layer types, skips, strides, paddings, pools, batch norms), for fc.statistics. */
   featuresOfNetworkV2,
 } from './arbitraries/network-v2.js';
 export {

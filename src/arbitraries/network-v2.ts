@@ -26,7 +26,7 @@ export interface StagePlan {
   /**
    * Clamped to the map, and to 2 for an average (a 3×3 average divides by 9,
    * which takes exact values off the terminating field's 2^a·5^b fast path:
-   * its Hessians are a hundred times slower); the stride to the size.
+   * an exact HVP is then some 40 times slower, `npm run bench -- v2`); the stride to the size.
    */
   poolSize: number;
   poolStride: number;
@@ -58,7 +58,7 @@ export interface RawNetworkV2 {
   values: number[];
   /**
    * Batch-norm roots r = √(σ² + ε) (so σ² = r² − ε), one per channel, cyclically: 2^k or 5·2^k from 1/4 to 5/2,
-   * whose reciprocals are terminating decimals too (1/r for r = 3/8 is not, and slows exact engines a hundredfold).
+   * whose reciprocals are terminating decimals too (1/r for r = 3/8 is not, and slows exact engines several times).
    */
   roots: number[];
   batchnorm: BatchNormMode;
@@ -97,7 +97,7 @@ const SLOPES = [0.125, -0.5, 2];
  * Multiples of 2^-8 in [−max, max]: dyadic like dyadic(), with fewer bits, so exact values stay
  * doubles (the terminating field's fast path) through a few layers rather than BigInts.
  */
-const eighthBits = (max: number) => fc.integer({ min: -max * 256, max: max * 256 }).map((n) => n / 256);
+const coarseDyadic = (max: number) => fc.integer({ min: -max * 256, max: max * 256 }).map((n) => n / 256);
 /** 1 first: shrinking goes there. */
 const ROOTS = [1, 0.25, 0.5, 0.625, 1.25, 2, 2.5];
 
@@ -135,7 +135,7 @@ export function architectureArbitrary(options: NetworkV2ArbitraryOptions = {}): 
 export function rawNetworkV2Arbitrary(options: NetworkV2ArbitraryOptions = {}): fc.Arbitrary<RawNetworkV2> {
   return fc.record({
     architecture: architectureArbitrary(options),
-    values: fc.array(eighthBits(1), { minLength: VALUE_POOL, maxLength: VALUE_POOL }),
+    values: fc.array(coarseDyadic(1), { minLength: VALUE_POOL, maxLength: VALUE_POOL }),
     roots: fc.array(fc.constantFrom(...ROOTS), { minLength: 7, maxLength: 7 }),
     batchnorm: fc.constant(options.batchnorm || 'eval'),
   });
@@ -225,7 +225,7 @@ export interface RawDatasetV2 {
 }
 
 export function rawDatasetV2Arbitrary(options: { minSamples?: number; maxSamples?: number } = {}): fc.Arbitrary<RawDatasetV2> {
-  const row = (n: number) => fc.array(eighthBits(2), { minLength: n, maxLength: n });
+  const row = (n: number) => fc.array(coarseDyadic(2), { minLength: n, maxLength: n });
   const sample = fc.record({ input: row(MAX_INPUT_V2), target: row(MAX_OUTPUT_V2), label: fc.nat({ max: 1000 }) });
   return fc.array(sample, { minLength: options.minSamples ?? 1, maxLength: options.maxSamples ?? 3 }).map((samples) => ({
     inputs: samples.map((s) => s.input),

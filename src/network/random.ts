@@ -112,7 +112,7 @@ const ROOTS = [-2, -1, 0, 1, 2].flatMap((k) => [2 ** k, 5 * 2 ** (k - 2)]).filte
 /**
  * The nearest r ≥ 1/4 of the form 2^k or 5·2^k: dyadic, and 1/r is a
  * terminating decimal too, so exact engines stay on the terminating field's
- * fast path (1/r for r = 3/8 is not, and slows them a hundredfold).
+ * fast path (1/r for r = 3/8 is not, and slows them several times).
  */
 function terminatingRoot(x: number): number {
   return ROOTS.reduce((best, r) => (Math.abs(r - x) < Math.abs(best - x) ? r : best));

@@ -138,6 +138,14 @@ export {
   randomNetwork,
   /** A seeded random dataset. */
   randomDataset,
+  /** A seeded random v2 network: an mlp, cnn or resnet of the given stages. */
+  randomNetworkV2,
+  /** Its spec. */
+  type NetworkV2Spec,
+  /** The architectures the battery draws: 'mlp', 'cnn', 'resnet'. */
+  ARCHITECTURES,
+  /** One of them. */
+  type ArchitectureName,
 } from './network/random.js';
 export {
   /** A bound on the float error of a forward pass, for comparing float results with exact ones. */
@@ -171,6 +179,74 @@ export {
   /** The Hessian at the transformed θ, from the Hessian at θ. */
   transformHessian,
 } from './symmetry/index.js';
+
+// Layered networks (flatcheck.network/v2): conv, pooling, flatten, batch norm, residual blocks.
+export {
+  /** A v2 network: typed layers over an input shape ([n] or [C, H, W]), parameters stored flat in θ order. */
+  type NetworkV2,
+  /** One v2 layer: dense, conv2d, maxpool2d, avgpool2d, flatten, batchnorm, activation or residual. */
+  type LayerV2,
+  /** A v1 MLP or a v2 network. */
+  type AnyNetwork,
+  /** The v1 MLP as a v2 network (same θ order). */
+  fromV1,
+  /** The v2 network as a v1 MLP, when it is one. */
+  toV1,
+  /** The shape after each layer; throws an InputError naming a layer that does not fit its input. */
+  sequenceShapes,
+  /** θ of a v2 network. */
+  flattenV2,
+  /** The v2 network with parameters θ. */
+  unflattenV2,
+  /** Its number of parameters. */
+  parameterCountV2,
+  /** A v2 network's numbers in a field. */
+  networkV2In,
+} from './network/v2.js';
+export {
+  /** A flatcheck.network/v1 or v2 object as a v2 network, validated: errors name the field's path and the value. */
+  parseNetworkV2,
+  /** A v2 network as a file: v1 when it is an MLP, v2 otherwise. */
+  networkV2ToJson,
+} from './network/json-v2.js';
+export {
+  /** Outputs of a v2 network for every sample, in any field (batched: train-mode batch norm couples the samples). */
+  forwardV2,
+  /** L(θ) of a v2 network. */
+  lossV2,
+} from './network/v2-forward.js';
+export {
+  /** ∇L(θ) of a v2 network by reverse mode, exact in an exact field. */
+  lossGradientV2,
+  /** H v of a v2 network by forward-over-reverse. */
+  lossHessianVectorProductV2,
+  /** ∇²L(θ) of a v2 network, one reverse pass carrying all P tangents. */
+  lossHessianV2,
+} from './autodiff/v2.js';
+export {
+  /** A family of symmetries: neuron-scale, permutation, sign-flip, batchnorm-scale, layer-scale, residual-scale, logit-shift. */
+  type ArchitectureFamily,
+  /** Every family. */
+  ARCHITECTURE_FAMILIES,
+  /** One symmetry of a v2 network. */
+  type SymmetryV2,
+  /** A family at its site, with its parameter space. */
+  type FamilySite,
+  /** The families a network has under a loss, each at its site. */
+  symmetriesOf,
+  /** An element of a listed family from raw numbers. */
+  symmetryAt,
+  /** Throws, naming why, unless the symmetry is one of this network's (exactly, in rationals). */
+  validateSymmetryV2,
+  /** The map of a symmetry on θ (monomial; affine for the logit shift) and on the network's state. */
+  architectureMap,
+  /** The network transformed by a symmetry. */
+  applySymmetryV2,
+  /** Valid layer-scale α from any positive proposals. */
+  fitLayerScale,
+  /** One line describing a v2 symmetry. */
+  describeSymmetryV2,
+} from './symmetry/architecture.js';
 
 // Exact derivatives and their float error bounds.
 export {
@@ -344,8 +420,10 @@ export {
   type TensorContext,
   /** A symmetry family: 'layer-scale', 'neuron-scale' or 'permutation'. */
   type Family,
-  /** The symmetry families. */
+  /** The families of MLPs (the battery's default). */
   FAMILIES,
+  /** The families of MLPs. */
+  MLP_FAMILIES,
   /** Identity: types a metric written as a plain object. */
   defineMetric,
   /** The context for one network and dataset (call dispose() when done). */
@@ -362,6 +440,8 @@ export {
   type Verdict,
   /** A shrunk counterexample to invariance, with its seed. */
   type Counterexample,
+  /** The families the battery checks on each architecture. */
+  FAMILIES_CHECKED,
   /** The conformance battery on a metric. */
   checkMetric,
 } from './metrics/battery.js';

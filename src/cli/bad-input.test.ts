@@ -286,6 +286,20 @@ const BAD_NETWORK_FILES: [string, (valid: string) => string, string][] = [
   ['net-format.json', (t) => t.replace('network/v1', 'network/v9'), 'format'],
   ['net-hex.json', (t) => t.replace('"bias":[0,', '"bias":[0x10,'), 'valid JSON'],
 ];
+/** flatcheck.network/v2 files for the verbs that read them (forward, eval), made from fixtures/v2/conv-bn.json. */
+const validV2Text = () => JSON.stringify(JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/v2/conv-bn.json'), 'utf8')));
+const BAD_V2_NETWORK_FILES: [string, (valid: string) => string, string][] = [
+  ['v2-format.json', (t) => t.replace('network/v2', 'network/v3'), 'format'],
+  ['v2-type.json', (t) => t.replace('"type":"maxpool2d"', '"type":"maxpool3d"'), 'layers[3].type'],
+  ['v2-channels.json', (t) => t.replace('"inputShape":[1,4,4]', '"inputShape":[2,4,4]'), 'layers[0].weights'],
+  ['v2-ragged.json', (t) => t.replace('[1,"-1/2",0]', '[1,"-1/2"]'), 'layers[0].weights[0][0][1]'],
+  ['v2-stride.json', (t) => t.replace('"padding":1', '"padding":1,"stride":0'), 'layers[0].stride'],
+  ['v2-mode.json', (t) => t.replace('"mode":"eval"', '"mode":"test"'), 'layers[1].mode'],
+  ['v2-epsilon.json', (t) => t.replace('"epsilon":1', '"epsilon":0'), 'layers[1].epsilon'],
+  ['v2-variance.json', (t) => t.replace('"runningVariance":[3,', '"runningVariance":[-3,'), 'layers[1].runningVariance[0]'],
+  ['v2-extra.json', (t) => t.replace('{"type":"flatten"}', '{"type":"flatten","size":2}'), 'layers[4].size'],
+  ['v2-no-flatten.json', (t) => t.replace('{"type":"flatten"},', ''), 'layers[4].type'],
+];
 const BAD_DATA_FILES: [string, (valid: string) => string, string][] = [
   ['data-truncated.json', (t) => t.slice(0, 20), 'valid JSON'],
   ['data-huge.json', (t) => t.replace('"inputs":[[1,', '"inputs":[[-1e400,'), 'inputs[0][0]'],
@@ -303,7 +317,8 @@ const BAD_CE_FILES: [string, (valid: string) => string, string][] = [
   ['ce-loss.json', (t) => t.replace('"cross-entropy"', '"hinge"'), 'loss'],
 ];
 
-type Value = { bad: readonly string[] } | 'net' | 'data' | 'out-file' | 'out-dir';
+/** 'net': a flatcheck.network/v1 file; 'net-v2': v1 or v2. */
+type Value = { bad: readonly string[] } | 'net' | 'net-v2' | 'data' | 'out-file' | 'out-dir';
 interface Verb {
   verb: string;
   /** A valid command line, flags and values as pairs after the leading positionals. */
@@ -315,10 +330,10 @@ interface Verb {
 }
 
 const VERBS = (): Verb[] => [
-  { verb: 'forward', positional: [], flags: { '--net': path('net.json'), '--data': path('smooth.json'), '--field': 'float64' }, takes: { '--net': 'net', '--data': 'data', '--field': { bad: BAD.choice } }, required: ['--net', '--data'] },
+  { verb: 'forward', positional: [], flags: { '--net': path('net.json'), '--data': path('smooth.json'), '--field': 'float64' }, takes: { '--net': 'net-v2', '--data': 'data', '--field': { bad: BAD.choice } }, required: ['--net', '--data'] },
   { verb: 'transform', positional: [], flags: { '--net': path('net.json'), '--symmetry': 'layer-scale', '--alphas': '2,1/2', '--out': path('out/t.json') }, takes: { '--net': 'net', '--symmetry': { bad: BAD.choice }, '--alphas': { bad: BAD.scalars }, '--out': 'out-file' }, required: ['--net', '--symmetry', '--alphas', '--out'] },
   { verb: 'transform', positional: [], flags: { '--net': path('net.json'), '--symmetry': 'neuron-scale', '--layer': '1', '--scales': '2,1/2', '--out': path('out/n.json') }, takes: { '--layer': { bad: [...BAD.integer, '0', '2', '-1'] }, '--scales': { bad: [...BAD.scalars, '-1,1', '0,1', '1,1,1'] } }, required: ['--layer', '--scales'] },
-  { verb: 'eval', positional: [], flags: { '--net': path('net.json'), '--data': path('smooth.json'), '--metric': 'hessian-trace', '--engine': 'float64' }, takes: { '--net': 'net', '--data': 'data', '--metric': { bad: BAD.choice }, '--engine': { bad: BAD.choice } }, required: ['--net', '--data', '--metric'] },
+  { verb: 'eval', positional: [], flags: { '--net': path('net.json'), '--data': path('smooth.json'), '--metric': 'hessian-trace', '--engine': 'float64' }, takes: { '--net': 'net-v2', '--data': 'data', '--metric': { bad: BAD.choice }, '--engine': { bad: BAD.choice } }, required: ['--net', '--data', '--metric'] },
   { verb: 'eval', positional: [], flags: { '--net': path('net.json'), '--data': path('smooth.json'), '--metric': 'keskar-sharpness', '--epsilon': '1/1000', '--subspace': '2', '--seed': '1' }, takes: { '--epsilon': { bad: BAD.positiveScalar }, '--subspace': { bad: [...BAD.positiveInteger, '9'] }, '--seed': { bad: BAD.integer } }, required: ['--epsilon'] },
   { verb: 'witness', positional: ['hessian'], flags: { '--net': path('net.json'), '--data': path('smooth.json'), '--bound': '1e6', '--out': path('out/w.json') }, takes: { '--net': 'net', '--data': 'data', '--bound': { bad: BAD.positiveScalar }, '--out': 'out-file' }, required: ['--net', '--data', '--bound'] },
   { verb: 'witness', positional: ['sharpness'], flags: { '--net': path('net.json'), '--data': path('smooth.json'), '--epsilon': '1/1000', '--bound': '1e6', '--out': path('out/s.json') }, takes: { '--epsilon': { bad: BAD.positiveScalar }, '--bound': { bad: BAD.positiveScalar }, '--out': 'out-file' }, required: ['--epsilon', '--bound'] },
@@ -346,7 +361,7 @@ function badCommandLine(v: Verb): fc.Arbitrary<[string, string[], string[]]> {
       { weight: 5, arbitrary: fc.constantFrom(...flagNames).chain((f) => {
         const takes = v.takes[f]!;
         const bad: fc.Arbitrary<[string, string[]]> =
-          takes === 'net' ? fc.constantFrom(...BAD_NETWORK_FILES).map(([name, , field]) => [path(`bad/${name}`), [f, field]])
+          takes === 'net' || takes === 'net-v2' ? fc.constantFrom(...BAD_NETWORK_FILES, ...(takes === 'net-v2' ? BAD_V2_NETWORK_FILES : [])).map(([name, , field]) => [path(`bad/${name}`), [f, field]])
           : takes === 'data' ? fc.constantFrom(...(v.verb === 'experiment' ? BAD_CE_FILES : BAD_DATA_FILES)).map(([name, , field]) => [path(`bad/${name}`), [f, field]])
           : takes === 'out-file' ? fc.constantFrom(path('a-dir'), path('a-file/x.json'), path('a-file/a/b.json')).map((p) => [p, [f, p.includes('a-file') ? 'is a file' : 'is a directory']])
           : takes === 'out-dir' ? fc.constantFrom(path('a-file'), path('a-file/x')).map((p) => [p, [f, 'is a file']])
@@ -377,6 +392,10 @@ describe('the bad-input property: every verb, generated bad command lines and fi
     const validData = JSON.stringify(smooth);
     const validCe = JSON.stringify(crossEntropy);
     for (const [name, make] of BAD_NETWORK_FILES) if (name !== 'missing.json') writeFileSync(path(`bad/${name}`), make(validNet));
+    for (const [name, make] of BAD_V2_NETWORK_FILES) {
+      writeFileSync(path(`bad/${name}`), make(validV2Text()));
+      expect(readFileSync(path(`bad/${name}`), 'utf8'), name).not.toBe(validV2Text()); // each mutation changed its file
+    }
     for (const [name, make] of BAD_DATA_FILES) writeFileSync(path(`bad/${name}`), make(validData));
     for (const [name, make] of BAD_CE_FILES) writeFileSync(path(`bad/${name}`), make(validCe));
     for (const [name, make] of [...BAD_NETWORK_FILES, ...BAD_DATA_FILES, ...BAD_CE_FILES]) if (name !== 'missing.json') expect(readFileSync(path(`bad/${name}`), 'utf8'), name).not.toBe(make === undefined ? '' : name.startsWith('ce') ? validCe : name.startsWith('net') ? validNet : validData); // each mutation changed its file
@@ -402,7 +421,7 @@ describe('the bad-input property: every verb, generated bad command lines and fi
     await fc.assert(refusedProperly(run, snapshot(dir), seen), runs(400));
     // The generator reaches every verb and every kind of bad input.
     for (const v of new Set(verbs.map((x) => x.verb))) expect(seen.get(v), v).toBeGreaterThan(0);
-    for (const k of ['stray argument', 'unknown or malformed option', 'repeated option', 'empty value', 'missing option', 'bad value', 'bad net', 'bad data', 'bad out-file', 'bad out-dir', 'bad module']) expect(seen.get(k), k).toBeGreaterThan(0);
+    for (const k of ['stray argument', 'unknown or malformed option', 'repeated option', 'empty value', 'missing option', 'bad value', 'bad net', 'bad net-v2', 'bad data', 'bad out-file', 'bad out-dir', 'bad module']) expect(seen.get(k), k).toBeGreaterThan(0);
   });
 
   it('negative controls: a command line that ignores a stray argument, and one whose bad-value message loses its option name, are caught', async () => {

@@ -2,12 +2,17 @@
 import { readFileSync } from 'node:fs';
 import type { Fraction } from 'fraction.js';
 import { InputError } from '../field/errors.js';
+import type { Scalar } from '../field/field.js';
 import { rationalField as Q } from '../field/rational.js';
 import { samplePasses, PIECEWISE_LINEAR } from '../autodiff/derivatives.js';
+import { checkCompatibleV2 } from '../autodiff/v2.js';
 import { checkCompatible, networkToJson, parseDataset, parseNetwork } from '../network/json.js';
-import { networkIn } from '../network/index.js';
+import { parseNetworkV2 } from '../network/json-v2.js';
+import { datasetIn, networkIn } from '../network/index.js';
 import { parseJsonText } from '../network/json-text.js';
 import { TRANSCENDENTAL_ACTIVATIONS, type Network, type ScalarDataset, type ScalarNetwork } from '../network/types.js';
+import { networkV2In, outputShape, parameterCountV2, size, toV1, walkLayers, type LayerV2, type NetworkV2 } from '../network/v2.js';
+import { recordV2 } from '../network/v2-forward.js';
 import { writeFileAtomic } from '../output/atomic.js';
 import { requireFlag, type ParsedArgs } from './args.js';
 
@@ -46,6 +51,98 @@ export function readNetworkAndData(args: ParsedArgs): { net: ScalarNetwork; data
   const data = readDatasetFile(requireFlag(args, 'data'));
   withFlag('--data', () => checkCompatible(net, data));
   return { net, data };
+}
+
+/**
+ * --net as flatcheck.network/v1 or v2, and --data, checked against each
+ * other. `mlp` is the network as v1 when it is a multilayer perceptron (every
+ * v1 file, and a v2 file of dense and activation layers): the commands keep
+ * their v1 code paths for it, so nothing changes for v1 files.
+ */
+export function readNetworkAndDataV2(args: ParsedArgs): { net: NetworkV2<Scalar>; mlp?: ScalarNetwork; data: ScalarDataset } {
+  const path = requireFlag(args, 'net');
+  const net = withFlag('--net', () => parseNetworkV2(readJsonFile(path, '--net')));
+  const mlp = toV1(net);
+  const data = readDatasetFile(requireFlag(args, 'data'));
+  if (mlp) {
+    withFlag('--data', () => checkCompatible(mlp, data));
+    return { net, mlp, data };
+  }
+  checkFitsV2(net, data);
+  return { net, data };
+}
+
+/** What checkCompatible checks for v1, for a v2 network: inputs of the input shape's size, a vector output, targets that fit it. */
+function checkFitsV2(net: NetworkV2<Scalar>, data: ScalarDataset): void {
+  const out = outputShape(net);
+  if (out.length !== 1) throw new InputError('--net: layers', `output shape [${out.join(', ')}]`, 'a network whose output is a vector for a loss (end with flatten or dense)');
+  withFlag('--data', () => {
+    const n = size(net.inputShape);
+    if (data.inputs.length === 0) throw new InputError('inputs', data.inputs, 'at least one sample');
+    data.inputs.forEach((row, i) => {
+      if (row.length !== n) throw new InputError(`inputs[${i}]`, row, `rows of length ${n} (the network's inputShape [${net.inputShape.join(', ')}], flattened in C·H·W order), got length ${row.length}`);
+    });
+    if (data.targets.length !== data.inputs.length) throw new InputError('targets', data.targets, `${data.inputs.length} targets, one per input (it has ${data.targets.length})`);
+    if (data.loss === 'cross-entropy' && out[0]! < 2) throw new InputError('loss', 'cross-entropy', 'a network with at least 2 outputs for cross-entropy');
+    checkCompatibleV2(net, data);
+  });
+}
+
+/**
+ * The tfjs engine for a v2 network that is not an MLP: refused by name, the
+ * value and the engines that take it. (A tensor engine for v2 is to come.)
+ */
+export function refuseTensorEngineV2(flag: string): never {
+  throw new InputError(flag, 'tfjs', '"rational" or "float64" for this network: the tfjs engine takes MLPs only so far (dense and activation layers over a [n] input), and this network has other layers');
+}
+
+/** Why exact rationals cannot evaluate a v2 network on this data, naming the field; undefined when they can. */
+function exactObstacle(net: NetworkV2<Scalar>, data: ScalarDataset): string | undefined {
+  let reason: string | undefined;
+  walkLayers(net.layers, (layer, path) => {
+    reason ??= layerObstacle(layer, path);
+  });
+  return reason ?? (data.loss === 'cross-entropy' ? 'the loss is cross-entropy, which needs exp and log, and rationals have no exp' : undefined);
+}
+
+function layerObstacle(layer: LayerV2<Scalar>, path: string): string | undefined {
+  if (layer.type === 'activation' && TRANSCENDENTAL_ACTIVATIONS.includes(layer.activation)) return `${path}.activation is "${layer.activation}", which needs exp, and rationals have no exp`;
+  if (layer.type !== 'batchnorm') return undefined;
+  if (layer.mode === 'train') return `${path}.mode is "train", whose batch statistics need square roots of values that move with θ`;
+  for (let c = 0; c < layer.gamma.length; c++) {
+    const sum = Q.add(Q.fromScalar(layer.runningVariance[c]!), Q.fromScalar(layer.epsilon[c]!));
+    if (Q.sqrt(sum) === undefined) return `${path}.runningVariance[${c}] + ${path}.epsilon[${c}] = ${sum.toFraction()} is not the square of a rational, and an eval-mode batch norm divides by its root`;
+  }
+  return undefined;
+}
+
+/** Whether exact rationals can evaluate the network on this data (and so re-check a float result). */
+export function exactlyEvaluableV2(net: NetworkV2<Scalar>, data: ScalarDataset): boolean {
+  return exactObstacle(net, data) === undefined;
+}
+
+/** assertExactlyEvaluable for a v2 network: also a train-mode batch norm, or an eval-mode one whose σ² + ε has no rational root. */
+export function assertExactlyEvaluableV2(net: NetworkV2<Scalar>, data: ScalarDataset, flag: string, value: string, hint: string): void {
+  const reason = exactObstacle(net, data);
+  if (reason) throw new InputError(flag, value, `an input exact rationals can evaluate, but ${reason} (${hint})`);
+}
+
+/**
+ * assertNoKinkAsWritten for a v2 network: a KinkError when a pre-activation
+ * is exactly 0, or a max-pool window's maximum is tied between inputs that
+ * move with θ, in the numbers as the files write them — over the top-level
+ * layers rationals can evaluate (up to the first that holds one they cannot).
+ */
+export function assertNoKinkAsWrittenV2(net: NetworkV2<Scalar>, data: ScalarDataset): void {
+  const end = net.layers.findIndex((l) => {
+    let blocked = false;
+    walkLayers([l], (layer) => (blocked ||= layerObstacle(layer, '') !== undefined));
+    return blocked;
+  });
+  const layers = end < 0 ? net.layers : net.layers.slice(0, end);
+  if (layers.length === 0) return;
+  const prefix = networkV2In(Q, { inputShape: net.inputShape, layers });
+  recordV2(Q, prefix, datasetIn(Q, data).inputs, parameterCountV2(prefix));
 }
 
 /** An exact network as flatcheck.network/v1 ("p/q" strings), written whole or not at all. */

@@ -17,9 +17,9 @@ interface Verb {
 }
 
 const VERBS: Record<string, { summary: string; load: () => Promise<Verb> }> = {
-  forward: { summary: 'outputs and loss of a network on a dataset', load: async () => { const m = await import('./commands/forward.js'); return { usage: m.FORWARD_USAGE, run: m.forwardCommand }; } },
+  forward: { summary: 'outputs and loss of a network (flatcheck.network/v1 or v2) on a dataset', load: async () => { const m = await import('./commands/forward.js'); return { usage: m.FORWARD_USAGE, run: m.forwardCommand }; } },
   transform: { summary: 'apply a symmetry (layer-scale, neuron-scale, permutation) to a network', load: async () => { const m = await import('./commands/transform.js'); return { usage: m.TRANSFORM_USAGE, run: m.transformCommand }; } },
-  eval: { summary: 'loss, gradient norm, a Hessian norm or an ε-sharpness of a network on a dataset', load: async () => { const m = await import('./commands/eval.js'); return { usage: m.EVAL_USAGE, run: m.evalCommand }; } },
+  eval: { summary: 'loss, gradient norm, a Hessian norm or an ε-sharpness of a network (flatcheck.network/v1 or v2) on a dataset', load: async () => { const m = await import('./commands/eval.js'); return { usage: m.EVAL_USAGE, run: m.evalCommand }; } },
   witness: { summary: 'a layer-scale α making the Hessian spectral norm (or ε-sharpness) ≥ M, certified exactly', load: async () => { const m = await import('./commands/witness.js'); return { usage: m.WITNESS_USAGE, run: m.witnessCommand }; } },
   check: { summary: 'the conformance battery on your metric module: invariant, not-invariant or unbounded per symmetry', load: async () => { const m = await import('./commands/check.js'); return { usage: m.CHECK_USAGE, run: m.checkCommand }; } },
   metrics: { summary: 'the registered flatness metrics and their claims', load: async () => { const m = await import('./commands/check.js'); return { usage: m.METRICS_USAGE, run: m.metricsCommand }; } },

@@ -82,6 +82,8 @@ export interface BatteryOptions {
   families?: readonly Family[];
   /** Networks drawn: MLPs (the default), conv nets, residual nets. */
   architectures?: readonly Architecture[];
+  /** Shrink steps tried after the first counterexample (default: until fast-check finds no smaller one). */
+  shrinkLimit?: number;
   runs?: number;
   seed?: number;
   /** Per evaluation, and for importing a metric module. In this thread only an asynchronous metric can be cut off; in a module's worker, any. */
@@ -186,26 +188,34 @@ async function assess(run: Evaluate, c: BatteryCase) {
   return covered(paired.before, paired.after, roundingAllowance(c.net, c.data, paired.before, paired.after, u) + perturbation + SAMPLING_Z * paired.standardError);
 }
 
-async function checkFamily(runMetric: Evaluate, source: CaseSource<unknown>, family: Family, runs: number, seed: number, onProgress: BatteryOptions['onProgress']): Promise<FamilyReport> {
+async function checkFamily(runMetric: Evaluate, source: CaseSource<unknown>, family: Family, runs: number, seed: number, onProgress: BatteryOptions['onProgress'], shrinkLimit: number): Promise<FamilyReport> {
   let leftTensors = 0;
   const run: Evaluate = async (...args) => {
     const evaluation = await runMetric(...args);
     leftTensors += evaluation.leftTensors ?? 0;
     return evaluation;
   };
-  const report = await searchFamily(run, source, family, runs, seed, onProgress);
+  const report = await searchFamily(run, source, family, runs, seed, onProgress, shrinkLimit);
   return leftTensors > 0 ? { ...report, leftTensors } : report;
 }
 
-async function searchFamily(run: Evaluate, source: CaseSource<unknown>, family: Family, runs: number, seed: number, onProgress: BatteryOptions['onProgress']): Promise<FamilyReport> {
+async function searchFamily(run: Evaluate, source: CaseSource<unknown>, family: Family, runs: number, seed: number, onProgress: BatteryOptions['onProgress'], shrinkLimit: number): Promise<FamilyReport> {
   let failure: string | undefined;
   let cases = 0;
+  // The first case that failed, before shrinking: shrinking may end on a degenerate network (weights at 0) along which
+  // the metric grows too slowly to show, so growth is looked for on this one too.
+  let firstFailing: unknown;
+  let shrinkSteps = 0;
   const property = fc.asyncProperty(source.arbitrary, async (value) => {
     if (failure) return true; // one error decides the family's verdict: don't pay for more
+    // Past the budget a shrink candidate counts as passing: the counterexample is the smallest found so far.
+    if (firstFailing !== undefined && ++shrinkSteps > shrinkLimit) return true;
     const c = source.build(value);
     onProgress?.({ family, cases: ++cases, runs });
     try {
-      return (await assess(run, c)).holds;
+      const holds = (await assess(run, c)).holds;
+      if (!holds) firstFailing ??= value;
+      return holds;
     } catch (e) {
       fc.pre(!(e instanceof KinkError));
       if (e instanceof MetricFailure) {
@@ -230,8 +240,13 @@ async function searchFamily(run: Evaluate, source: CaseSource<unknown>, family: 
     tolerance: allowed,
   };
   if (family === 'permutation' || family === 'sign-flip') return { verdict: 'not-invariant', runs: details.numRuns, seed, counterexample }; // finite groups: nothing to grow along
-  const { values, unbounded } = await growthPath(run, family, net, data, Math.max(Math.abs(before), allowed));
-  return { verdict: unbounded ? 'unbounded' : 'not-invariant', runs: details.numRuns, seed, counterexample, path: values };
+  let growth = await growthPath(run, family, net, data, Math.max(Math.abs(before), allowed));
+  if (!growth.unbounded && firstFailing !== details.counterexample[0]) {
+    const first = await assess(run, source.build(firstFailing));
+    const again = await growthPath(run, family, first.c.net, first.c.data, Math.max(Math.abs(first.before), first.tolerance));
+    if (again.unbounded) growth = again;
+  }
+  return { verdict: growth.unbounded ? 'unbounded' : 'not-invariant', runs: details.numRuns, seed, counterexample, path: growth.values };
 }
 
 /** A claim on a family the battery does not know would be skipped without a word: it is bad input instead. */
@@ -276,7 +291,7 @@ export async function checkMetric(metric: Metric | string, options: BatteryOptio
     const jobs = architectures
       .filter((a) => takes.includes(a))
       .flatMap((architecture) => FAMILIES_CHECKED[architecture].filter((f) => !options.families || options.families.includes(f)).map((family) => ({ architecture, family })));
-    const search = ({ architecture, family }: (typeof jobs)[number]) => checkFamily(run, casesFor(architecture, family), family, options.runs ?? 30, seed, options.onProgress);
+    const search = ({ architecture, family }: (typeof jobs)[number]) => checkFamily(run, casesFor(architecture, family), family, options.runs ?? 30, seed, options.onProgress, options.shrinkLimit ?? Infinity);
     const results = options.parallelFamilies && options.evaluator ? await Promise.all(jobs.map(search)) : [];
     for (const [i, job] of jobs.entries()) checked.push([job.architecture, job.family, results[i] ?? (await search(job))]);
     const layered = architectures.some((a) => a !== 'mlp');

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { float64Field, FLOAT32_UNIT_ROUNDOFF } from '../field/index.js';
 import { datasetIn, networkIn, parseNetwork, randomDataset, randomNetwork } from '../network/index.js';
 import { applySymmetry, type Symmetry } from '../symmetry/index.js';
-import { loadRegistry, metricContext, type Family, type Metric } from './index.js';
+import { loadRegistry, metricContext, type Metric } from './index.js';
 
 const F = float64Field;
 let registry: Metric[] = [];

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { Fraction } from 'fraction.js';
 import { networkArbitrary, runs } from '../arbitraries/index.js';
@@ -8,7 +10,7 @@ import { float64Field } from '../field/float64.js';
 import { rationalField, toFraction } from '../field/rational.js';
 import { networkIn, networkToJson, parseNetwork } from './index.js';
 import { MAX_RESIDUAL_DEPTH, networkV2ToJson, parseNetworkV2 } from './json-v2.js';
-import { fromV1, mapNetworkV2, networkV2In, toV1, type NetworkV2 } from './v2.js';
+import { fromV1, mapNetworkV2, networkV2In, outputShape, toV1, type NetworkV2 } from './v2.js';
 import { plainScalars, v2NetworkFile } from '../../properties/v2-files.js';
 
 type Json = Record<string, unknown>;
@@ -66,6 +68,12 @@ describe('parseNetworkV2: valid files', () => {
     expect(bn.epsilon.map((e) => (e as Fraction).toFraction())).toEqual(['1/100000', '1/100000']);
     expect(bn.runningMean).toEqual([0, 0]);
     expect(bn.runningVariance).toEqual([1, 1]);
+  });
+
+  it('the example of docs/formats.md loads', () => {
+    const docs = readFileSync(join(import.meta.dirname, '../../docs/formats.md'), 'utf8');
+    const example = [...docs.matchAll(/```json\n([^`]*)```/g)].map((m) => m[1]!).find((text) => text.includes('flatcheck.network/v2'));
+    expect(outputShape(parseNetworkV2(example!))).toEqual([1]);
   });
 
   it('a v1 file loads as the v2 network fromV1 makes of it, with parseNetwork\'s errors', () => {

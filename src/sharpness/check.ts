@@ -27,7 +27,11 @@ export interface CheckedClaim {
 
 /** `perturbation` is z (ball, full-space box) or y (box in a subspace). */
 export function checkSharpnessClaim(net: Network<Fraction>, data: Dataset<Fraction>, region: ExactRegion, perturbation: readonly Scalar[]): CheckedClaim {
-  const theta = flatten(net);
+  return checkSharpnessClaimAt(flatten(net), (theta) => loss(Q, unflatten(net, theta), data), region, perturbation);
+}
+
+/** The same for any network: its θ and its exact loss at any θ (a v2 network's, say). */
+export function checkSharpnessClaimAt(theta: readonly Fraction[], lossAt: (theta: Fraction[]) => Fraction, region: ExactRegion, perturbation: readonly Scalar[]): CheckedClaim {
   const eps = toFraction(region.epsilon);
   const v = perturbation.map(toFraction);
   let feasible: boolean;
@@ -43,8 +47,8 @@ export function checkSharpnessClaim(net: Network<Fraction>, data: Dataset<Fracti
     z = A ? A.map((row) => row.reduce((s, a, j) => s.add(a.mul(v[j]!)), Q.zero)) : v;
   }
   if (z.length !== theta.length) throw new RangeError(`perturbation: expected ${theta.length} entries, got ${z.length}`);
-  const before = loss(Q, net, data);
-  const increase = loss(Q, unflatten(net, theta.map((t, i) => t.add(z[i]!))), data).sub(before);
+  const before = lossAt([...theta]);
+  const increase = lossAt(theta.map((t, i) => t.add(z[i]!))).sub(before);
   const value = increase.div(Q.one.add(before)).mul(Q.fromScalar(region.kind === 'box' ? 100 : 1));
   return { feasible, increase, value, z };
 }

@@ -1,23 +1,28 @@
-/** `flatcheck eval`: one curvature metric of a network on a dataset, in an engine of choice. */
+/** `flatcheck eval`: one curvature metric of a network (flatcheck.network/v1 or v2) on a dataset, in an engine of choice. */
 import { Fraction } from 'fraction.js';
 import { InputError, UsageError } from '../../field/errors.js';
+import type { Scalar } from '../../field/field.js';
 import { float64Field, fractionToNumber } from '../../field/index.js';
 import { chosenExactField, exactValueToFraction, type ExactValue } from '../../field/terminating.js';
-import { datasetIn, loss, networkIn, parameterCount, shapeOf } from '../../network/index.js';
+import { datasetIn, loss, networkIn, parameterCount, shapeOf, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
+import { networkV2In, parameterCountV2, type NetworkV2 } from '../../network/v2.js';
+import { lossV2 } from '../../network/v2-forward.js';
 import { PIECEWISE_LINEAR, lossGradient, lossHessian, lossHessianDiagonal, samplePasses } from '../../autodiff/derivatives.js';
 import { Float64Problem } from '../../autodiff/typed.js';
+import { lossGradientV2, lossHessianV2, lossHessianVectorProductV2 } from '../../autodiff/v2.js';
 import { denseTrace, frobeniusNorm, hutchinsonFrobenius, hutchPlusPlus, lanczos, spectralNorm, type Hvp } from '../../curvature/spectral.js';
 import { choice, optionalFlag, parseArgs, requireFlag } from '../args.js';
-import { assertExactlyEvaluable, assertFinite, assertNoKinkAsWritten, readNetworkAndData } from '../io.js';
+import { assertExactlyEvaluable, assertExactlyEvaluableV2, assertFinite, assertNoKinkAsWritten, assertNoKinkAsWrittenV2, readNetworkAndDataV2, refuseTensorEngineV2 } from '../io.js';
 import type { CommandResult } from '../command.js';
 
 export const CURVATURE_METRICS = ['loss', 'gradient-norm', 'hessian-spectral-norm', 'hessian-trace', 'hessian-frobenius'] as const;
 export const SHARPNESS_METRICS = ['ball-sharpness', 'keskar-sharpness'] as const;
 export const EVAL_METRICS = [...CURVATURE_METRICS, ...SHARPNESS_METRICS] as const;
 export const ENGINES = ['rational', 'float64', 'tfjs'] as const;
-export const EVAL_USAGE = `flatcheck eval --net NET.json --data DATA.json --metric ${EVAL_METRICS.join('|')} [--engine rational|float64|tfjs] [--epsilon E [--subspace P] [--seed S]] [--json]`;
+export const EVAL_USAGE = `flatcheck eval --net NET.json --data DATA.json --metric ${EVAL_METRICS.join('|')} [--engine rational|float64|tfjs] [--epsilon E [--subspace P] [--seed S]] [--json]   (NET: flatcheck.network/v1 or v2; tfjs: MLPs only)`;
 
 type Metric = (typeof CURVATURE_METRICS)[number];
+type Engine = (typeof ENGINES)[number];
 
 /** An exact value as "p/q" with its decimal approximation; a float value as a number. */
 interface Value {
@@ -79,14 +84,8 @@ function fromProducts(metric: 'hessian-trace' | 'hessian-frobenius' | 'hessian-s
   return { value: f.estimate, method: 'hutchinson', standardError: f.standardError, matvecs: f.matvecs, note: `an estimate of √E‖Hz‖² (seed ${ESTIMATOR_SEED})` };
 }
 
-export async function evalCommand(argv: string[]): Promise<CommandResult> {
-  const args = parseArgs(argv, ['net', 'data', 'metric', 'engine', 'epsilon', 'subspace', 'seed'], ['json']);
-  const { net: raw, data: rawData } = readNetworkAndData(args);
-  const chosen = choice(requireFlag(args, 'metric'), EVAL_METRICS, 'metric');
-  const engine = choice(optionalFlag(args, 'engine') ?? 'rational', ENGINES, 'engine');
-  if ((SHARPNESS_METRICS as readonly string[]).includes(chosen)) return (await import('./sharpness.js')).sharpnessCommand(args, chosen as (typeof SHARPNESS_METRICS)[number], engine, raw, rawData);
-  for (const flag of ['epsilon', 'subspace', 'seed']) if (args.flags.has(flag)) throw new UsageError(`--${flag} applies to the sharpness metrics only`);
-  const metric = chosen as Metric;
+/** The v1 engines, for an MLP (every v1 file). */
+async function evalMlp(metric: Metric, engine: Engine, raw: ScalarNetwork, rawData: ScalarDataset): Promise<Value> {
   if (metric !== 'loss') assertNoKinkAsWritten(raw, rawData); // the same kink rule in every engine, on the numbers as written
   const P = parameterCount(shapeOf(raw));
   let result: Value;
@@ -135,6 +134,66 @@ export async function evalCommand(argv: string[]): Promise<CommandResult> {
       problem?.dispose();
     }
   }
+  return result;
+}
+
+/**
+ * A v2 network that is not an MLP: the v2 forward pass and its exact
+ * reverse-mode derivatives (HVPs by forward-over-reverse), exactly in the
+ * exact field or in float64; dense Hessians up to DENSE_LIMIT parameters in
+ * float64 (EXACT_DENSE_LIMIT exactly), Lanczos and Hutch++ above. The exact
+ * trace is Σ eᵢᵀHeᵢ, one HVP per parameter: no P × P matrix at any size.
+ */
+function evalV2(metric: Metric, engine: 'rational' | 'float64', raw: NetworkV2<Scalar>, rawData: ScalarDataset): Value {
+  if (metric !== 'loss') assertNoKinkAsWrittenV2(raw, rawData); // the same kink rule in every engine, on the numbers as written
+  const P = parameterCountV2(raw);
+  const finiteHessian = (H: number[][], what = 'an entry of the Hessian') => (assertFinite(H.flat(), '--engine', engine, what), H);
+  if (engine === 'rational') {
+    assertExactlyEvaluableV2(raw, rawData, '--engine', engine, 'use --engine float64');
+    const E = chosenExactField();
+    const net = networkV2In(E, raw);
+    const data = datasetIn(E, rawData);
+    const sum = (xs: readonly ExactValue[]) => xs.reduce((s, x) => E.add(s, x), E.zero);
+    if (metric === 'loss') return exact(exactValueToFraction(lossV2(E, net, data)));
+    if (metric === 'gradient-norm') return rootOf(exactValueToFraction(sum(lossGradientV2(E, net, data).map((g) => E.mul(g, g)))));
+    if (metric === 'hessian-trace') {
+      const unit = (i: number) => Array.from({ length: P }, (_, j) => (j === i ? E.one : E.zero));
+      return exact(exactValueToFraction(sum(Array.from({ length: P }, (_, i) => lossHessianVectorProductV2(E, net, data, unit(i))[i]!))));
+    }
+    if (P > EXACT_DENSE_LIMIT) throw new InputError('--net', `${P} parameters`, `at most ${EXACT_DENSE_LIMIT} parameters for the exact dense Hessian that ${metric} needs (P² = ${(P * P).toExponential(1)} exact entries); hessian-trace stays exact at any size, and --engine float64 uses Lanczos or Hutch++ above ${DENSE_LIMIT}`);
+    const H = lossHessianV2(E, net, data);
+    if (metric === 'hessian-frobenius') return rootOf(exactValueToFraction(sum(H.flat().map((h) => E.mul(h, h)))));
+    return { value: spectralNorm(finiteHessian(H.map((r) => r.map((h) => E.toNumber(h))), 'an entry of the exact Hessian rounded to float64 for its eigenvalues (hessian-trace and hessian-frobenius stay exact)')), method: 'dense', note: 'float64 eigenvalues of the exact Hessian' };
+  }
+  const F = float64Field;
+  const net = networkV2In(F, raw);
+  const data = datasetIn(F, rawData);
+  let result: Value;
+  if (metric === 'loss') result = { value: lossV2(F, net, data) };
+  else if (metric === 'gradient-norm') result = { value: euclideanNorm(lossGradientV2(F, net, data)) };
+  else if (P > DENSE_LIMIT) result = fromProducts(metric, (v) => lossHessianVectorProductV2(F, net, data, v), P);
+  else {
+    const H = finiteHessian(lossHessianV2(F, net, data));
+    result = { value: metric === 'hessian-trace' ? denseTrace(H) : metric === 'hessian-frobenius' ? frobeniusNorm(H) : spectralNorm(H), method: 'dense' };
+  }
+  assertFinite([result.value as number], '--engine', engine, `the ${metric}`);
+  return result;
+}
+
+export async function evalCommand(argv: string[]): Promise<CommandResult> {
+  const args = parseArgs(argv, ['net', 'data', 'metric', 'engine', 'epsilon', 'subspace', 'seed'], ['json']);
+  const { net: v2, mlp, data: rawData } = readNetworkAndDataV2(args);
+  const chosen = choice(requireFlag(args, 'metric'), EVAL_METRICS, 'metric');
+  const engine = choice(optionalFlag(args, 'engine') ?? 'rational', ENGINES, 'engine');
+  if (!mlp && engine === 'tfjs') refuseTensorEngineV2('--engine');
+  if ((SHARPNESS_METRICS as readonly string[]).includes(chosen)) {
+    const sharpness = await import('./sharpness.js');
+    const metric = chosen as (typeof SHARPNESS_METRICS)[number];
+    return mlp ? sharpness.sharpnessCommand(args, metric, engine, mlp, rawData) : sharpness.sharpnessCommandV2(args, metric, engine, v2, rawData);
+  }
+  for (const flag of ['epsilon', 'subspace', 'seed']) if (args.flags.has(flag)) throw new UsageError(`--${flag} applies to the sharpness metrics only`);
+  const metric = chosen as Metric;
+  const result = mlp ? await evalMlp(metric, engine, mlp, rawData) : evalV2(metric, engine as Exclude<Engine, 'tfjs'>, v2, rawData);
   const out = { metric, engine, ...result };
   if (args.flags.has('json')) return { stdout: JSON.stringify(out) };
   const extra = [result.method && result.method !== 'dense' && result.method !== 'diagonal' ? `${result.method}${result.standardError !== undefined ? `, standard error ${result.standardError.toPrecision(3)}` : ''}${result.residual !== undefined ? `, residual ${result.residual.toPrecision(3)}${result.converged ? '' : ' (not converged)'}` : ''}` : undefined].filter(Boolean);

@@ -1,14 +1,16 @@
-/** `flatcheck forward`: outputs and loss of a network on a dataset, in any engine. */
-import type { Field } from '../../field/field.js';
+/** `flatcheck forward`: outputs and loss of a network (flatcheck.network/v1 or v2) on a dataset, in any engine. */
+import type { Field, Scalar } from '../../field/field.js';
 import { float64Field } from '../../field/float64.js';
 import { rationalField } from '../../field/rational.js';
 import { datasetIn, forward, loss, networkIn, scalarToJson, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
+import { networkV2In, type NetworkV2 } from '../../network/v2.js';
+import { forwardV2, lossV2 } from '../../network/v2-forward.js';
 import { choice, optionalFlag, parseArgs } from '../args.js';
-import { assertExactlyEvaluable, assertFinite, readNetworkAndData } from '../io.js';
+import { assertExactlyEvaluable, assertExactlyEvaluableV2, assertFinite, readNetworkAndDataV2, refuseTensorEngineV2 } from '../io.js';
 import type { CommandResult } from '../command.js';
 
 export const FORWARD_FIELDS = ['rational', 'float64', 'tfjs'] as const;
-export const FORWARD_USAGE = 'flatcheck forward --net NET.json --data DATA.json [--field rational|float64|tfjs] [--json]';
+export const FORWARD_USAGE = 'flatcheck forward --net NET.json --data DATA.json [--field rational|float64|tfjs] [--json]   (NET: flatcheck.network/v1 or v2; tfjs: MLPs only)';
 
 function inField<T>(F: Field<T>, net: ScalarNetwork, data: ScalarDataset) {
   const N = networkIn(F, net);
@@ -16,18 +18,31 @@ function inField<T>(F: Field<T>, net: ScalarNetwork, data: ScalarDataset) {
   return { outputs: forward(F, N, D.inputs).map((row) => row.map((v) => scalarToJson(F, v))), loss: scalarToJson(F, loss(F, N, D)) };
 }
 
+/** A v2 network that is not an MLP: the v2 forward pass. */
+function inFieldV2<T>(F: Field<T>, net: NetworkV2<Scalar>, data: ScalarDataset) {
+  const N = networkV2In(F, net);
+  const D = datasetIn(F, data);
+  return { outputs: forwardV2(F, N, D.inputs).map((row) => row.map((v) => scalarToJson(F, v))), loss: scalarToJson(F, lossV2(F, N, D)) };
+}
+
 export async function forwardCommand(argv: string[]): Promise<CommandResult> {
   const args = parseArgs(argv, ['net', 'data', 'field'], ['json']);
-  const { net, data } = readNetworkAndData(args);
+  const { net: v2, mlp: net, data } = readNetworkAndDataV2(args);
   const field = choice(optionalFlag(args, 'field') ?? 'rational', FORWARD_FIELDS, 'field');
-  if (field === 'rational') assertExactlyEvaluable(net, data, '--field', field, 'use --field float64 or tfjs');
   let result: { outputs: (number | string)[][]; loss: number | string; backend?: string };
-  if (field === 'tfjs') {
-    const { initTensorBackend, tensorForward } = await import('../../tensor/index.js'); // TensorFlow.js only for this field
-    const backend = await initTensorBackend();
-    result = { ...tensorForward(networkIn(float64Field, net), datasetIn(float64Field, data)), backend };
+  if (!net) {
+    if (field === 'tfjs') refuseTensorEngineV2('--field');
+    if (field === 'rational') assertExactlyEvaluableV2(v2, data, '--field', field, 'use --field float64');
+    result = field === 'rational' ? inFieldV2(rationalField, v2, data) : inFieldV2(float64Field, v2, data);
   } else {
-    result = field === 'rational' ? inField(rationalField, net, data) : inField(float64Field, net, data);
+    if (field === 'rational') assertExactlyEvaluable(net, data, '--field', field, 'use --field float64 or tfjs');
+    if (field === 'tfjs') {
+      const { initTensorBackend, tensorForward } = await import('../../tensor/index.js'); // TensorFlow.js only for this field
+      const backend = await initTensorBackend();
+      result = { ...tensorForward(networkIn(float64Field, net), datasetIn(float64Field, data)), backend };
+    } else {
+      result = field === 'rational' ? inField(rationalField, net, data) : inField(float64Field, net, data);
+    }
   }
   // JSON has no Infinity (JSON.stringify would print null): a float past its range is reported, not written.
   if (field !== 'rational') assertFinite([...(result.outputs.flat() as number[]), result.loss as number], '--field', field, 'an output or the loss');

@@ -22,12 +22,12 @@ import { teacherStudentArbitrary } from '../src/arbitraries/index.js';
 import { checkMetric, FAMILIES, loadRegistry } from '../src/metrics/index.js';
 import { Fraction } from 'fraction.js';
 import { execBenchmarks } from './exec.js';
-import { dualField, type Dual } from '../src/field/dual.js';
+import { vectorDualField, type VectorDual } from '../src/field/dual.js';
 import { Terminating, type ExactValue } from '../src/field/terminating.js';
 import { mapDataset, randomDatasetV2, randomNetworkV2, type Dataset, type NetworkV2Spec, type PoolSpec } from '../src/network/index.js';
 import { flattenV2, mapNetworkV2, networkV2In, parameterCountV2, unflattenV2, type NetworkV2 } from '../src/network/v2.js';
 import { lossV2, recordV2 } from '../src/network/v2-forward.js';
-import { lossHessianV2 } from '../src/autodiff/v2.js';
+import { lossHessianV2, lossHessianVectorProductV2 } from '../src/autodiff/v2.js';
 import { outputDerivatives } from '../src/autodiff/derivatives.js';
 
 interface Row {
@@ -324,29 +324,42 @@ function countingField(): { F: Field<ExactValue>; counts: { ops: number; fractio
   return { counts, F: { ...T, add: (a, b) => count(T.add(a, b)), sub: (a, b) => count(T.sub(a, b)), mul: (a, b) => count(T.mul(a, b)), div: (a, b) => count(T.div(a, b)) } };
 }
 
-/** One HVP's two halves, as lossHessianVectorProductV2 runs them: the dual forward pass (recorded), then (after `between`) the backward pass. */
-function hvpHalves(F: Field<ExactValue>, net: NetworkV2<ExactValue>, data: Dataset<ExactValue>, column: number, between = () => {}): { forwardMs: number; backwardMs: number } {
-  const D = dualField(F);
-  const constant = (x: ExactValue): Dual<ExactValue> => ({ value: x, tangent: F.zero });
-  const moving = unflattenV2(mapNetworkV2(net, constant), flattenV2(net).map((x, i) => ({ value: x, tangent: i === column ? F.one : F.zero })));
+/**
+ * lossHessianV2's one pass, in its three parts: the forward pass in vector
+ * dual numbers carrying all P unit tangents (recorded), the backward pass,
+ * and the deferred mse constant 2/(N·O) applied to every entry. `marks`
+ * receives the time after each part (for operation counts).
+ */
+function hessianParts(F: Field<ExactValue>, net: NetworkV2<ExactValue>, data: Dataset<ExactValue>, mark = () => {}): { forwardMs: number; backwardMs: number; constantMs: number } {
+  const P = parameterCountV2(net);
+  const D = vectorDualField(F);
+  const constant = (x: ExactValue): VectorDual<ExactValue> => ({ value: x, tangent: null });
+  const unit = (i: number) => Array.from({ length: P }, (_, j) => (i === j ? F.one : F.zero));
+  const moving = unflattenV2(mapNetworkV2(net, constant), flattenV2(net).map((x, i) => ({ value: x, tangent: unit(i) })));
   const dual = mapDataset(data, constant);
-  const start = performance.now();
-  const { outputs, backward } = recordV2(D, moving, dual.inputs, parameterCountV2(net));
-  between();
-  const recorded = performance.now();
-  backward(outputDerivatives(D, dual, outputs, false).map((d) => d.gradient));
-  return { forwardMs: recorded - start, backwardMs: performance.now() - recorded };
+  const t0 = performance.now();
+  const { outputs, backward } = recordV2(D, moving, dual.inputs, P);
+  mark();
+  const t1 = performance.now();
+  const gradient = backward(outputDerivatives(D, dual, outputs, false).map((d) => d.gradient));
+  mark();
+  const t2 = performance.now();
+  const c = D.div(D.fromScalar(2), D.fromScalar(outputs.length * outputs[0]!.length));
+  gradient.map((g) => D.mul(c, g));
+  return { forwardMs: t1 - t0, backwardMs: t2 - t1, constantMs: performance.now() - t2 };
 }
 
 /**
  * The v2 engine in the exact (terminating) field. (i) Forward pass + loss of
  * 1×8×8 → conv(4, 3×3) → relu → maxpool 2 → conv(4, 3×3) → relu → flatten →
- * dense(3) on 8 samples, over 40 seeded networks. (ii) The exact Hessian of
- * the same net with a 2×2 average pool, a 2×2 max pool, and a 3×3 average
- * pool of stride 1 (÷9: values leave the 2^a·5^b fast path), and where an
- * HVP's time goes: the dual forward against the backward pass, the base-field
- * operations (and how many leave the fast path), the forward's operations per
- * layer type (by differences of prefix networks).
+ * dense(3) on 8 samples, over 40 seeded networks. (ii) The exact Hessian
+ * (lossHessianV2: one gradient pass in vector dual numbers) of the same net
+ * with a 2×2 average or max pool, and where its time goes: the forward,
+ * backward and mse-constant parts, their base-field operations (the
+ * forward's by layer type, by differences of prefix networks), and the share
+ * of results off the fast path (Fractions, BigInt mantissas). (iii) One HVP
+ * with a 2×2 average pool against a 3×3 one of stride 1 (÷9: values leave
+ * the 2^a·5^b fast path).
  */
 function v2Engine(): void {
   const T = terminatingField;
@@ -360,54 +373,62 @@ function v2Engine(): void {
   for (const [net, data] of prepared) lossV2(T, net, data);
   rows.push({ name: 'v2 exact forward + loss, 1×8×8 cnn', value: prepared.length / ((performance.now() - start) / 1000), unit: 'cases/s', detail: `${parameterCountV2(prepared[0]![0])} params, 8 samples, terminating field; target ≥ 50` });
 
-  for (const [label, pool] of [['avgpool 2×2', { type: 'avgpool2d', size: 2 }], ['maxpool 2×2', { type: 'maxpool2d', size: 2 }], ['avgpool 3×3/1', { type: 'avgpool2d', size: 3, stride: 1 }]] as const) {
+  const offPath = (counts: { ops: number; fractions: number; bigints: number }) => ({
+    share: (100 * (counts.fractions + counts.bigints)) / counts.ops,
+    detail: `of ${counts.ops} base-field results: ${((100 * counts.fractions) / counts.ops).toFixed(1)}% Fractions, ${((100 * counts.bigints) / counts.ops).toFixed(1)}% BigInt mantissas`,
+  });
+  for (const [label, pool] of [['avgpool 2×2', { type: 'avgpool2d', size: 2 }], ['maxpool 2×2', { type: 'maxpool2d', size: 2 }]] as const) {
     const raw = randomNetworkV2(spec(pool), 1);
     const rawData = randomDatasetV2(raw, { samples: 8, loss: 'mse' }, 2);
     const P = parameterCountV2(raw);
-    const exactNet = networkV2In(T, raw);
-    const exactData = datasetIn(T, rawData);
-    hvpHalves(T, exactNet, exactData, 0); // warm-up
-    const halves = Array.from({ length: 6 }, (_, j) => hvpHalves(T, exactNet, exactData, Math.floor((j * P) / 6)));
-    const forwardMs = halves.reduce((s, h) => s + h.forwardMs, 0) / halves.length;
-    const backwardMs = halves.reduce((s, h) => s + h.backwardMs, 0) / halves.length;
-    // Operation counts, in a counting copy of the field: one HVP, split at the end of its forward pass.
+    const t0 = performance.now();
+    lossHessianV2(T, networkV2In(T, raw), datasetIn(T, rawData));
+    rows.push({ name: `v2 exact Hessian, ${label}`, value: performance.now() - t0, unit: 'ms', detail: `${P} params, 8 samples, lossHessianV2` });
+    const parts = hessianParts(T, networkV2In(T, raw), datasetIn(T, rawData));
+    // Operation counts, in a counting copy of the field, split where the parts end.
     const { F, counts } = countingField();
     const net = networkV2In(F, raw);
     const data = datasetIn(F, rawData);
-    let forwardOps = 0;
-    hvpHalves(F, net, data, 0, () => (forwardOps = counts.ops));
-    const offPath = `${((100 * counts.fractions) / counts.ops).toFixed(1)}% Fractions, ${((100 * counts.bigints) / counts.ops).toFixed(1)}% BigInt mantissas`;
-    const offPathShare = (100 * (counts.fractions + counts.bigints)) / counts.ops;
-    const hvpOps = counts.ops;
+    const ends: number[] = [];
+    hessianParts(F, net, data, () => ends.push(counts.ops));
+    const [forwardOps, backwardEnd] = ends as [number, number];
+    const off = offPath(counts);
+    const allOps = counts.ops;
     const perType = new Map<string, number>();
     let before = 0;
     raw.layers.forEach((layer, k) => {
       counts.ops = 0;
-      hvpForwardOnly(F, { inputShape: net.inputShape, layers: net.layers.slice(0, k + 1) }, data);
+      forwardOnly(F, { inputShape: net.inputShape, layers: net.layers.slice(0, k + 1) }, data, P);
       perType.set(layer.type, (perType.get(layer.type) ?? 0) + counts.ops - before);
       before = counts.ops;
     });
     const split = [...perType.entries()].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${((100 * n) / forwardOps).toFixed(0)}%`).join(', ');
-    // The ÷9 Hessian would take minutes: P HVPs at the measured rate.
-    const whole = label === 'avgpool 3×3/1' ? undefined : (() => {
-      const t0 = performance.now();
-      lossHessianV2(T, networkV2In(T, raw), datasetIn(T, rawData));
-      return performance.now() - t0;
-    })();
-    rows.push({ name: `v2 exact Hessian, ${label}`, value: whole ?? P * (forwardMs + backwardMs), unit: 'ms', detail: `${P} params, 8 samples${whole === undefined ? '; estimated: P × one HVP' : ''}` });
-    const share = (ms: number, n: number) => `${((100 * ms) / (forwardMs + backwardMs)).toFixed(0)}% of the time, ${n} base-field ops`;
-    rows.push({ name: `v2 exact HVP, ${label}: dual forward`, value: forwardMs, unit: 'ms', detail: `${share(forwardMs, forwardOps)}; by layer: ${split}` });
-    rows.push({ name: `v2 exact HVP, ${label}: backward`, value: backwardMs, unit: 'ms', detail: share(backwardMs, hvpOps - forwardOps) });
-    rows.push({ name: `v2 exact HVP, ${label}: off the fast path`, value: offPathShare, unit: '%', detail: `of ${hvpOps} base-field results: ${offPath}` });
+    const total = parts.forwardMs + parts.backwardMs + parts.constantMs;
+    const share = (ms: number, n: number) => `${((100 * ms) / total).toFixed(0)}% of the pass, ${n} base-field ops`;
+    rows.push({ name: `v2 exact Hessian, ${label}: forward`, value: parts.forwardMs, unit: 'ms', detail: `${share(parts.forwardMs, forwardOps)}; by layer: ${split}` });
+    rows.push({ name: `v2 exact Hessian, ${label}: backward`, value: parts.backwardMs, unit: 'ms', detail: share(parts.backwardMs, backwardEnd - forwardOps) });
+    rows.push({ name: `v2 exact Hessian, ${label}: mse constant`, value: parts.constantMs, unit: 'ms', detail: `${share(parts.constantMs, allOps - backwardEnd)}: ×2/${rawData.inputs.length * 3} on each of P² entries, off the fast path` });
+    rows.push({ name: `v2 exact Hessian, ${label}: off the fast path`, value: off.share, unit: '%', detail: off.detail });
+  }
+  // Leaving the fast path: one HVP (P of them made the Hessian before the vector-dual pass; that Hessian takes minutes here).
+  for (const [label, pool] of [['avgpool 2×2', { type: 'avgpool2d', size: 2 }], ['avgpool 3×3/1 (÷9)', { type: 'avgpool2d', size: 3, stride: 1 }]] as const) {
+    const raw = randomNetworkV2(spec(pool), 1);
+    const rawData = randomDatasetV2(raw, { samples: 8, loss: 'mse' }, 2);
+    const v = Array.from({ length: parameterCountV2(raw) }, (_, i) => T.fromScalar(((i % 7) - 3) / 4));
+    const ms = timeIt(() => lossHessianVectorProductV2(T, networkV2In(T, raw), datasetIn(T, rawData), v), 2000);
+    const { F, counts } = countingField();
+    lossHessianVectorProductV2(F, networkV2In(F, raw), datasetIn(F, rawData), v);
+    const off = offPath(counts);
+    rows.push({ name: `v2 exact HVP, ${label}`, value: ms, unit: 'ms', detail: `${parameterCountV2(raw)} params, 8 samples; off the fast path ${off.share.toFixed(1)}% ${off.detail}` });
   }
 }
 
-/** The dual forward pass of an HVP alone (the recording, without its backward), for operation counts. */
-function hvpForwardOnly(F: Field<ExactValue>, net: NetworkV2<ExactValue>, data: Dataset<ExactValue>): void {
-  const D = dualField(F);
-  const constant = (x: ExactValue): Dual<ExactValue> => ({ value: x, tangent: F.zero });
+/** The vector-dual forward pass alone (the recording, without its backward), for operation counts; P tangents as in the whole network. */
+function forwardOnly(F: Field<ExactValue>, net: NetworkV2<ExactValue>, data: Dataset<ExactValue>, P: number): void {
+  const D = vectorDualField(F);
+  const constant = (x: ExactValue): VectorDual<ExactValue> => ({ value: x, tangent: null });
   const theta = flattenV2(net);
-  const moving = unflattenV2(mapNetworkV2(net, constant), theta.map((x, i) => ({ value: x, tangent: i === 0 ? F.one : F.zero })));
+  const moving = unflattenV2(mapNetworkV2(net, constant), theta.map((x, i) => ({ value: x, tangent: Array.from({ length: P }, (_, j) => (i === j ? F.one : F.zero)) })));
   recordV2(D, moving, mapDataset(data, constant).inputs, theta.length);
 }
 

@@ -466,7 +466,7 @@ describe('as real processes: exit 2, one line, no stack', () => {
 
 describe('hostile metric modules', () => {
   it('a claim on a family the battery does not have is named, not skipped', async () => {
-    expectBadInput(await run('check', fixture('unknown-claim.mjs'), '--runs', '1'), 'check', 'claims.invariant[1]: expected one of "layer-scale", "neuron-scale", "permutation", got "rotation"');
+    expectBadInput(await run('check', fixture('unknown-claim.mjs'), '--runs', '1'), 'check', 'claims.invariant[1]: expected one of "layer-scale", "neuron-scale", "permutation", "residual-scale", "batchnorm-scale", "sign-flip", "logit-shift", got "rotation"');
   }, 60_000);
 
   it('a module printing to stdout (at import and per evaluation) leaves --json stdout parseable: its prints are its log, on stderr with --verbose', async () => {

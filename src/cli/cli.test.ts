@@ -191,6 +191,22 @@ describe('flatcheck check and flatcheck metrics', () => {
     expect(report.families['layer-scale'].counterexample.symmetry).toMatch(/^layer-scale/);
   });
 
+  it('--architectures: a verdict per architecture and family, claims checked on each, replay lines that name the architecture', async () => {
+    const r = await run('check', fixture('weight-decay.ts'), '--architectures', 'cnn,resnet', '--families', 'permutation,residual-scale', '--runs', '4');
+    expect(r.code).toBe(0); // ‖θ‖² is permutation-invariant, and its layer-scale claim concerns a family not checked here
+    expect(r.out).toMatch(/ {2}cnn:\n {4}permutation +invariant/);
+    expect(r.out).toMatch(/ {2}resnet:\n {4}permutation +invariant\n {4}residual-scale +unbounded/);
+    const json = JSON.parse((await run('check', fixture('weight-decay.ts'), '--architectures', 'mlp,resnet', '--families', 'layer-scale', '--runs', '4', '--json')).out);
+    expect(json.claims.failed).toEqual(['invariant under layer-scale on mlp (verdict: unbounded)', 'invariant under layer-scale on resnet (verdict: unbounded)']);
+    expect(Object.keys(json.architectures)).toEqual(['mlp', 'resnet']);
+    const bad = await run('check', fixture('weight-decay.ts'), '--architectures', 'cnn,transformer');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--architectures[1]: expected "mlp", "cnn", "resnet", got "transformer"');
+    const family = await run('check', fixture('weight-decay.ts'), '--architectures', 'cnn', '--families', 'residual-scale');
+    expect(family.code).toBe(2);
+    expect(family.err).toContain('--families[0]: expected a family of cnn');
+  });
+
   it('reproduces rows of the docs/theory.md §5 table on reference metric files, a Monte-Carlo one included (evaluated in the worker)', async () => {
     const reference = (name: string) => join(import.meta.dirname, '../metrics/reference', name);
     const verdicts = async (name: string) => {

@@ -41,13 +41,13 @@ interface Fixture {
   data: Dataset<number>;
 }
 const fixtureDir = `${root}fixtures/v2/`;
+// The { network, dataset } pairs generate.py writes (the directory also holds plain network and dataset examples).
 const fixtures: Fixture[] = readdirSync(fixtureDir)
   .filter((f) => f.endsWith('.json'))
   .sort()
-  .map((file) => {
-    const raw = JSON.parse(readFileSync(fixtureDir + file, 'utf8')) as { network: unknown; dataset: unknown };
-    return { name: file.replace(/\.json$/, ''), path: fixtureDir + file, net: networkV2In(F, parseNetworkV2(raw.network)), data: datasetIn(F, parseDataset(raw.dataset)) };
-  });
+  .map((file) => ({ file, raw: JSON.parse(readFileSync(fixtureDir + file, 'utf8')) as { network?: unknown; dataset?: unknown } }))
+  .filter(({ raw }) => raw.network !== undefined)
+  .map(({ file, raw }) => ({ name: file.replace(/\.json$/, ''), path: fixtureDir + file, net: networkV2In(F, parseNetworkV2(raw.network)), data: datasetIn(F, parseDataset(raw.dataset)) }));
 
 interface Values {
   theta: number[];

@@ -222,7 +222,7 @@ const majorantField: Field<Majorant> = {
  * error of TensorFlow.js's float32 kernels on a grid of 2·10⁵ points in
  * [−20, 20] was 7.9 u (softplus, wasm); this allows twice that.
  */
-const KERNEL_ROUNDINGS = 16;
+export const KERNEL_ROUNDINGS = 16;
 
 /**
  * Entrywise bound on |Ĥ − H| for networks with tanh or softplus units or the

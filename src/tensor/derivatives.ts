@@ -32,13 +32,39 @@ export function withThetaTensor<R>(theta: readonly number[], f: (t: tf.Tensor1D)
   }
 }
 
+/** ∇L(θ) by backprop and (θ, v) ↦ H v by double backprop, Hv = ∇_θ(∇L(θ)·v), for any scalar loss of the flat θ. */
+export interface ThetaDerivatives {
+  gradient(theta: tf.Tensor1D): tf.Tensor1D;
+  hvp(theta: tf.Tensor1D, v: tf.Tensor1D): tf.Tensor1D;
+}
+
+export function thetaDerivatives(loss: (theta: tf.Tensor1D) => tf.Scalar): ThetaDerivatives {
+  const gradient = tf.grad((theta: tf.Tensor) => loss(theta as tf.Tensor1D)) as (theta: tf.Tensor1D) => tf.Tensor1D;
+  return {
+    gradient,
+    hvp: (theta, v) => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(gradient(t as tf.Tensor1D), v)))(theta) as tf.Tensor1D,
+  };
+}
+
+/** Runs the HVP of P parameters on a vector given as numbers, checking its length. */
+export function hvpOfNumbers(derivatives: ThetaDerivatives, theta: tf.Tensor1D, v: readonly number[]): number[] {
+  if (v.length !== theta.size) throw new RangeError(`hvp: expected a vector of ${theta.size} entries, got ${v.length}`);
+  return read(() => derivatives.hvp(theta, tf.tensor1d(v as number[], 'float32')));
+}
+
+/** Dense Hessian from P HVPs with the unit vectors, symmetrised (H + Hᵀ)/2. */
+export function denseHessian(size: number, hvp: (v: number[]) => number[]): number[][] {
+  assertDenseFits(size, FLOAT_ENTRY_BYTES, 'Hessian');
+  const columns = Array.from({ length: size }, (_, j) => hvp(Array.from({ length: size }, (_, i) => (i === j ? 1 : 0))));
+  return columns.map((_, i) => columns.map((col, j) => (columns[i]![j]! + col[i]!) / 2));
+}
+
 /** A network and data held as tensors, for repeated derivative calls; dispose() when done. */
 export class TensorProblem {
   readonly theta: tf.Tensor1D;
   readonly data: TensorData;
   readonly size: number;
-  private readonly gradFn: (theta: tf.Tensor1D) => tf.Tensor1D;
-  private readonly hvpFn: (theta: tf.Tensor1D, v: tf.Tensor1D) => tf.Tensor1D;
+  private readonly derivatives: ThetaDerivatives;
 
   constructor(
     readonly net: Network<number>,
@@ -48,9 +74,7 @@ export class TensorProblem {
     this.data = datasetTensors(net, data);
     this.theta = thetaTensor(net);
     this.size = this.theta.size;
-    const loss = (theta: tf.Tensor) => lossTensor(net, theta as tf.Tensor1D, this.data, ops);
-    this.gradFn = tf.grad(loss) as (theta: tf.Tensor1D) => tf.Tensor1D;
-    this.hvpFn = (theta, v) => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(this.gradFn(t as tf.Tensor1D), v)))(theta) as tf.Tensor1D;
+    this.derivatives = thetaDerivatives((theta) => lossTensor(net, theta, this.data, ops));
   }
 
   loss(theta: tf.Tensor1D = this.theta): number {
@@ -63,19 +87,16 @@ export class TensorProblem {
   }
 
   gradient(theta: tf.Tensor1D = this.theta): number[] {
-    return read(() => this.gradFn(theta));
+    return read(() => this.derivatives.gradient(theta));
   }
 
   hvp(v: readonly number[], theta: tf.Tensor1D = this.theta): number[] {
-    if (v.length !== this.size) throw new RangeError(`hvp: expected a vector of ${this.size} entries, got ${v.length}`);
-    return read(() => this.hvpFn(theta, tf.tensor1d(v as number[], 'float32')));
+    return hvpOfNumbers(this.derivatives, theta, v);
   }
 
   /** Dense Hessian from P HVPs with the unit vectors, symmetrised (H + Hᵀ)/2. */
   hessian(theta: tf.Tensor1D = this.theta): number[][] {
-    assertDenseFits(this.size, FLOAT_ENTRY_BYTES, 'Hessian');
-    const columns = Array.from({ length: this.size }, (_, j) => this.hvp(Array.from({ length: this.size }, (_, i) => (i === j ? 1 : 0)), theta));
-    return columns.map((_, i) => columns.map((col, j) => (columns[i]![j]! + col[i]!) / 2));
+    return denseHessian(this.size, (v) => this.hvp(v, theta));
   }
 
   dispose(): void {

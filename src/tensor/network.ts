@@ -6,7 +6,7 @@
 import { tf } from './backend.js';
 import * as smooth from './smooth.js';
 import { flatten } from '../network/flat.js';
-import type { Dataset, Network } from '../network/types.js';
+import type { ActivationName, Dataset, Network } from '../network/types.js';
 import { checkCompatible } from '../network/json.js';
 
 export function thetaTensor(net: Network<number>): tf.Tensor1D {
@@ -23,15 +23,16 @@ export interface SmoothOps {
 /** Twice-differentiable (smooth.ts): double backprop through them is right. */
 export const TWICE_DIFFERENTIABLE: SmoothOps = { tanh: smooth.tanh, softplus: smooth.softplus, logSumExp: smooth.logSumExp };
 
-function activateTensor(z: tf.Tensor2D, activation: Network<number>['layers'][number]['activation'], slope: number | undefined, ops: SmoothOps): tf.Tensor2D {
+/** φ(z) elementwise, for the MLP engine and the v2 one. */
+export function activateTensor<T extends tf.Tensor>(z: T, activation: ActivationName, slope: number | undefined, ops: SmoothOps): T {
   switch (activation) {
     case 'relu': return tf.relu(z);
     // relu(z) − s·relu(−z): tf.leakyRelu's gradient has no gradient of its own (no double backprop).
     case 'leaky-relu': return tf.sub(tf.relu(z), tf.mul(slope ?? 0, tf.relu(tf.neg(z))));
     case 'abs': return tf.abs(z);
     case 'linear': return z;
-    case 'tanh': return ops.tanh(z) as tf.Tensor2D;
-    case 'softplus': return ops.softplus(z) as tf.Tensor2D;
+    case 'tanh': return ops.tanh(z) as T;
+    case 'softplus': return ops.softplus(z) as T;
   }
 }
 

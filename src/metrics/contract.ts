@@ -128,9 +128,9 @@ function layeredEngine(net: NetworkV2<number>, data: Dataset<number>): Engine {
     gradient: (t) => lossGradientV2(F, at(t), data),
     hvp: (v, t) => lossHessianVectorProductV2(F, at(t), data, v),
     hessian: (t) => lossHessianV2(F, at(t), data),
-    // The tensor engine takes MLPs only so far: a metric that asks for ctx.tf on a layered network gets an error verdict that says so.
-    tensors: async () => () => {
-      throw new Error('ctx.tf (TensorFlow.js) takes MLPs only so far: on a flatcheck.network/v2 network use ctx.gradient, ctx.hvp and ctx.hessian (float64 reverse mode)');
+    tensors: async () => {
+      const { TensorProblemV2 } = await import('../tensor/v2.js');
+      return () => new TensorProblemV2(net, data);
     },
   };
 }

@@ -73,3 +73,24 @@ describe('the metric context', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('the metric context on a layered network', () => {
+  it('gives the v2 network as its file, float64 derivatives by reverse mode, and ctx.tf from the v2 tensor engine, leaving no tensors', async () => {
+    const { tf } = await import('../tensor/backend.js');
+    const { randomNetworkV2, randomDatasetV2 } = await import('../network/random.js');
+    const { networkV2In } = await import('../network/v2.js');
+    const { lossGradientV2 } = await import('../autodiff/v2.js');
+    const scalar = randomNetworkV2({ architecture: 'cnn', inputShape: [1, 5, 5], stages: [{ width: 2, kernel: 3, pool: { type: 'maxpool2d', size: 2 } }], outputSize: 2, activation: 'relu', bias: true }, 3);
+    const layered = networkV2In(float64Field, scalar);
+    const data = datasetIn(float64Field, randomDatasetV2(scalar, { samples: 3, loss: 'mse' }, 4));
+    const before = tf.memory().numTensors;
+    const ctx = await metricContext(layered, data, 1);
+    expect((ctx.network as { format: string }).format).toBe('flatcheck.network/v2');
+    expect(ctx.gradient()).toEqual(lossGradientV2(float64Field, layered, data));
+    const value = ctx.tf.tf.tidy(() => ctx.tf.loss(ctx.tf.theta).arraySync());
+    // float32 against float64 on a loss of order 1: a few hundred roundings of 2^-24 at most, far inside 1e-4 relative.
+    expect(Math.abs(value - ctx.loss())).toBeLessThan(1e-4 * Math.max(1, ctx.loss()));
+    ctx.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -227,12 +227,11 @@ function layerToJson<T>(F: Field<T>, layer: LayerV2<T>): object {
 
 /**
  * The network as a file: flatcheck.network/v1 when it is an MLP that v1
- * writes exactly (toV1; an explicit linear activation layer, which v1 has no
- * place for, keeps it v2), flatcheck.network/v2 otherwise. Exact values as
+ * writes exactly (toV1), flatcheck.network/v2 otherwise. Exact values as
  * "p/q" strings; ε as one number when every channel's is the same.
  */
 export function networkV2ToJson<T>(F: Field<T>, net: NetworkV2<T>): object {
   const v1 = toV1(net);
-  if (v1 && fromV1(v1).layers.length === net.layers.length) return networkToJson(F, v1);
+  if (v1) return networkToJson(F, v1);
   return { format: NETWORK_FORMAT_V2, inputShape: [...net.inputShape], layers: net.layers.map((l) => layerToJson(F, l)) };
 }

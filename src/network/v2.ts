@@ -262,7 +262,8 @@ export function toV1<T>(net: NetworkV2<T>): Network<T> | undefined {
       layers.push(layer);
     } else if (l.type === 'activation') {
       const last = layers.at(-1);
-      if (!last || last.activation !== 'linear' || last.slope !== undefined) return undefined;
+      // An explicit linear layer has no place in v1 (fromV1 would not give it back): it stays v2.
+      if (!last || l.activation === 'linear' || last.activation !== 'linear' || last.slope !== undefined) return undefined;
       last.activation = l.activation;
       if (l.slope !== undefined) last.slope = l.slope;
     } else return undefined;

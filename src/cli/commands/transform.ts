@@ -5,7 +5,7 @@ import { parseDecimal, parseRational, rationalField, toFraction } from '../../fi
 import { HOMOGENEOUS_ACTIVATIONS, networkIn, type Network } from '../../network/index.js';
 import { applySymmetry, describeSymmetry, SYMMETRY_KINDS, type Symmetry } from '../../symmetry/index.js';
 import { choice, parseArgs, parseInteger, requireFlag, type ParsedArgs } from '../args.js';
-import { readJsonFile, readNetworkFile, withFlag, writeNetworkFile } from '../io.js';
+import { readJsonFile, withFlag, writeNetworkFile } from '../io.js';
 import { assertWritable, writeFileAtomic } from '../../output/atomic.js';
 import { networkV2ToJson, parseNetworkV2 } from '../../network/json-v2.js';
 import { LOSSES } from '../../network/types.js';
@@ -124,10 +124,11 @@ export async function transformCommand(argv: string[]): Promise<CommandResult> {
   const inPath = requireFlag(args, 'net');
   const v2 = withFlag('--net', () => parseNetworkV2(readJsonFile(inPath, '--net')));
   const v1Family = (SYMMETRY_KINDS as readonly string[]).includes(String(args.flags.get('symmetry') ?? ''));
-  if (!toV1(v2) || args.flags.has('list') || args.flags.has('at') || !v1Family) return transformV2(args, v2, inPath);
+  const v1 = toV1(v2);
+  if (!v1 || args.flags.has('list') || args.flags.has('at') || !v1Family) return transformV2(args, v2, inPath);
   const out = requireFlag(args, 'out');
   assertWritable(out, '--out', 'file');
-  const net = networkIn(rationalField, readNetworkFile(inPath));
+  const net = networkIn(rationalField, v1);
   const symmetry = symmetryFromArgs(args);
   const transformed = withFlagNames(() => applySymmetry(rationalField, net, symmetry));
   assertSymmetryOf(net, symmetry);

@@ -88,14 +88,6 @@ function checkFitsV2(net: NetworkV2<Scalar>, data: ScalarDataset): void {
   });
 }
 
-/**
- * The tfjs engine for a v2 network that is not an MLP: refused by name, the
- * value and the engines that take it. (A tensor engine for v2 is to come.)
- */
-export function refuseTensorEngineV2(flag: string): never {
-  throw new InputError(flag, 'tfjs', '"rational" or "float64" for this network: the tfjs engine takes MLPs only so far (dense and activation layers over a [n] input), and this network has other layers');
-}
-
 /** Why exact rationals cannot evaluate a v2 network on this data, naming the field; undefined when they can. */
 function exactObstacle(net: NetworkV2<Scalar>, data: ScalarDataset): string | undefined {
   let reason: string | undefined;

@@ -1,22 +1,26 @@
 // flatcheck forward and eval on flatcheck.network/v2 files: exact values equal to
 // the v2 core's (forwardV2, lossV2, lossGradientV2, lossHessianV2), float64 values
-// inside a rigorous enclosure that also holds the exact ones, v2 MLPs on the v1
-// code paths, and what an exact engine cannot evaluate refused by name (exit 2);
-// flatcheck transform on v2 files (--list, the architecture families, refusals).
+// inside a rigorous enclosure that also holds the exact ones, tfjs (float32) values
+// within the derived rounding bound of float64's, v2 MLPs on the v1 code paths, and
+// what an exact engine cannot evaluate refused by name (exit 2); flatcheck
+// transform on v2 files (--list, the architecture families, refusals).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Fraction } from 'fraction.js';
 import type { Field, Scalar } from '../field/field.js';
-import { float64Field, FLOAT64_UNIT_ROUNDOFF } from '../field/float64.js';
+import type { Dataset } from '../network/types.js';
+import { float64Field, FLOAT32_UNIT_ROUNDOFF, FLOAT64_UNIT_ROUNDOFF } from '../field/float64.js';
 import { fractionToNumber, rationalField as Q, toFraction } from '../field/rational.js';
 import { Rng } from '../field/random.js';
 import { datasetIn, networkV2ToJson, parseDataset, parseNetworkV2 } from '../network/index.js';
-import { networkV2In, parameterCountV2, type NetworkV2 } from '../network/v2.js';
+import { flattenV2, networkV2In, parameterCountV2, unflattenV2, type NetworkV2 } from '../network/v2.js';
 import { forwardV2, lossV2 } from '../network/v2-forward.js';
 import { parseJsonText } from '../network/json-text.js';
 import { lossGradientV2, lossHessianV2 } from '../autodiff/v2.js';
+import { forwardErrorBoundV2, gradientErrorBoundV2, hessianErrorBoundV2, lossErrorBoundV2 } from '../autodiff/v2-bounds.js';
+import { BACKENDS, initTensorBackend, tf } from '../tensor/backend.js';
 import { denseTrace, frobeniusNorm, spectralNorm } from '../curvature/spectral.js';
 import { main } from './main.js';
 import { DENSE_LIMIT } from './commands/eval.js';
@@ -236,23 +240,153 @@ describe('what an exact engine cannot evaluate, and what does not fit, is refuse
     expectRefused(await run('forward', '--net', spatial, '--data', images), 'forward', '--net: layers: expected a network whose output is a vector for a loss');
   });
 
-  it('the tfjs engine takes MLPs only so far: --engine tfjs and --field tfjs are refused, naming the value', async () => {
-    expectRefused(await run('eval', '--net', conv, '--data', images, '--metric', 'loss', '--engine', 'tfjs'), 'eval', '--engine: expected "rational" or "float64" for this network: the tfjs engine takes MLPs only so far', 'got "tfjs"');
-    expectRefused(await run('eval', '--net', conv, '--data', images, '--metric', 'ball-sharpness', '--epsilon', '1/100', '--engine', 'tfjs'), 'eval', '--engine: ', 'got "tfjs"');
-    expectRefused(await run('forward', '--net', conv, '--data', images, '--field', 'tfjs'), 'forward', '--field: expected "rational" or "float64"', 'got "tfjs"');
+  it('a loss past the float32 range in tfjs (finite in float64) names --field / --engine tfjs and float32', async () => {
+    // An output near 10³⁰ fits float32 (to 3.4·10³⁸); its square in the mse does not.
+    const huge = variant('huge.json', conv, (f) => Object.assign(f.layers[5]!, { bias: [1e30, 0] }));
+    expect(Number.isFinite((await json('forward', '--net', huge, '--data', images, '--field', 'float64')).loss)).toBe(true);
+    expectRefused(await run('forward', '--net', huge, '--data', images, '--field', 'tfjs'), 'forward', '--field: ', 'past the float32 range', 'got "tfjs"');
+    expectRefused(await run('eval', '--net', huge, '--data', images, '--metric', 'loss', '--engine', 'tfjs'), 'eval', '--engine: ', 'past the float32 range', 'got "tfjs"');
   });
 
-  it('a pre-activation exactly 0 in the numbers as written is a kink in both engines', async () => {
+  it('a pre-activation exactly 0 in the numbers as written is a kink in every engine', async () => {
     // The relu's input at sample 0, unit 0 is x₀ − x₁ = 0.1 − 0.1 = 0.
     const kinked = path('kink.json');
     writeFileSync(kinked, JSON.stringify({ format: 'flatcheck.network/v2', inputShape: [1, 1, 2], layers: [{ type: 'flatten' }, { type: 'dense', weights: [[1, -1], [1, 1]], bias: [0, 1] }, { type: 'activation', activation: 'relu' }, { type: 'dense', weights: [[1, 2]] }] }));
     writeFileSync(path('kink-data.json'), JSON.stringify({ format: 'flatcheck.dataset/v1', loss: 'mse', inputs: [[0.1, 0.1], [1, 2]], targets: [[0], [1]] }));
-    for (const engine of ['rational', 'float64']) {
+    for (const engine of ['rational', 'float64', 'tfjs']) {
       expectRefused(await run('eval', '--net', kinked, '--data', path('kink-data.json'), '--metric', 'hessian-trace', '--engine', engine), 'eval', 'derivative undefined here: sample 0, layers[2], unit 0 has pre-activation exactly 0 at a kink');
     }
     // The loss has no derivative to be undefined: computed exactly there.
     const { net, data } = { net: parseNetworkV2(readFileSync(kinked, 'utf8')), data: parseDataset(readFileSync(path('kink-data.json'), 'utf8')) };
     expect((await json('eval', '--net', kinked, '--data', path('kink-data.json'), '--metric', 'loss')).value).toBe(lossV2(Q, networkV2In(Q, net), datasetIn(Q, data)).toFraction());
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The tfjs engine (TensorProblemV2, float32) against float64 on the same doubles. The tolerance is
+// derived, not guessed: the running-error bound of autodiff/v2-bounds.ts with u = u32 + u64 and the
+// leaves' rounding to float32 bounds |float32 − exact| + |float64 − exact| ≥ |tfjs − float64| entrywise
+// for the outputs, the loss, ∇L and the dense Hessian (float32 epsilon times the computation's own
+// condition, carried through every operation). Here it is 10⁻⁴–10⁻⁶ of the values' size: each test also
+// checks it stays under 10⁻³ of it, and that a changed network lands outside it.
+
+const TENSOR_ENGINES = { u: FLOAT32_UNIT_ROUNDOFF + FLOAT64_UNIT_ROUNDOFF, inputPerturbation: FLOAT32_UNIT_ROUNDOFF };
+type FixtureFile = Parameters<Parameters<typeof variant>[2]>[0];
+/** `make` turns the fixture into the network under test (none: the fixture itself); `perturb` changes that network for the negative control. */
+const TENSOR_CASES: { name: string; file: string; from: string; data: string; make?: (f: FixtureFile) => void; perturb: (f: FixtureFile) => void }[] = [
+  // Perturbed: the same network with eval-mode batch norm, so tfjs must really use the batch's statistics.
+  { name: 'conv2d, train-mode batchnorm, relu, maxpool, dense', file: 'tf-train', from: fixture('conv-bn.json'), data: fixture('images-1x4x4.json'), make: (f) => Object.assign(f.layers[1]!, { mode: 'train' }), perturb: (f) => Object.assign(f.layers[1]!, { mode: 'eval' }) },
+  // Perturbed: the projection skip's first bias 1/9 → 1/8.
+  { name: 'residual blocks (eval-mode batchnorm, strided body, 1×1 projection skip), avgpool', file: 'tf-residual', from: fixture('residual-bn.json'), data: fixture('images-1x3x3.json'), perturb: (f) => Object.assign((f.layers[1] as { skip: Record<string, unknown> }).skip, { bias: ['1/8', 0] }) },
+];
+const maxAbs = (xs: readonly number[]) => xs.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+
+describe.each(TENSOR_CASES)('tfjs on a v2 network: $name', (c) => {
+  const files = { net: '', changed: '' };
+  // The doubles both engines start from (tfjs rounds them to float32), set once the files are written.
+  const ctx = {} as { net: NetworkV2<number>; data: Dataset<number> };
+  beforeAll(() => {
+    files.net = c.make ? variant(`${c.file}.json`, c.from, c.make) : c.from;
+    files.changed = variant(`${c.file}-changed.json`, files.net, c.perturb);
+    ctx.net = networkV2In(float64Field, parseNetworkV2(readFileSync(files.net, 'utf8')));
+    ctx.data = datasetIn(float64Field, parseDataset(readFileSync(c.data, 'utf8')));
+  });
+  const args = (changed = false) => ['--net', changed ? files.changed : files.net, '--data', c.data];
+
+  it('forward --field tfjs: outputs and loss within the bound of float64\'s, the backend named; the changed network outside it', async () => {
+    const f64 = await json('forward', ...args(), '--field', 'float64');
+    const f32 = await json('forward', ...args(), '--field', 'tfjs');
+    expect(BACKENDS).toContain(f32.backend);
+    expect(f64.backend).toBeUndefined();
+    const outputBound = forwardErrorBoundV2(ctx.net, ctx.data, TENSOR_ENGINES)!;
+    const lossBound = lossErrorBoundV2(ctx.net, ctx.data, TENSOR_ENGINES)!;
+    expect(outputBound).toBeDefined();
+    const [o64, o32] = [f64.outputs as number[][], f32.outputs as number[][]];
+    o64.forEach((row, s) => row.forEach((x, o) => expect(Math.abs(o32[s]![o]! - x), `output ${s}, ${o}`).toBeLessThanOrEqual(outputBound[s]![o]!)));
+    expect(Math.abs((f32.loss as number) - (f64.loss as number))).toBeLessThanOrEqual(lossBound);
+    expect(maxAbs(outputBound.flat())).toBeLessThan(1e-3 * maxAbs(o64.flat()));
+    expect(lossBound).toBeLessThan(1e-3 * (f64.loss as number));
+    // The comparison can fail: the changed network's tfjs outputs and loss are outside the bound.
+    const changed = await json('forward', ...args(true), '--field', 'tfjs');
+    expect(o64.some((row, s) => row.some((x, o) => Math.abs((changed.outputs as number[][])[s]![o]! - x) > outputBound[s]![o]!))).toBe(true);
+    expect(Math.abs((changed.loss as number) - (f64.loss as number))).toBeGreaterThan(lossBound);
+    const text = await run('forward', ...args(), '--field', 'tfjs');
+    expect(text.out.split('\n').at(-1)).toBe(`loss (mse, tfjs/${f32.backend as string}): ${f32.loss as number}`);
+  });
+
+  it('eval --engine tfjs: loss, gradient norm and the dense Hessian metrics within the bound of float64\'s; the changed network outside it', async () => {
+    const both = async (metric: string, changed = false) => {
+      const [a, b] = [await json('eval', ...args(), '--metric', metric, '--engine', 'float64'), await json('eval', ...args(changed), '--metric', metric, '--engine', 'tfjs')];
+      expect(b.engine).toBe('tfjs');
+      expect(b.method).toBe(a.method);
+      return { f64: a.value as number, f32: b.value as number };
+    };
+    const loss = await both('loss');
+    expect(Math.abs(loss.f32 - loss.f64)).toBeLessThanOrEqual(lossErrorBoundV2(ctx.net, ctx.data, TENSOR_ENGINES)!);
+    // |‖a‖ − ‖b‖| ≤ ‖a − b‖ ≤ ‖entrywise bound‖, plus float64's own rounding of the two norms (≤ P·u64 relative, 10⁻¹² covers it).
+    const g = await both('gradient-norm');
+    const gradientBound = Math.hypot(...gradientErrorBoundV2(ctx.net, ctx.data, TENSOR_ENGINES)!);
+    expect(Math.abs(g.f32 - g.f64)).toBeLessThanOrEqual(gradientBound + 1e-12 * g.f64);
+    expect(gradientBound).toBeLessThan(1e-3 * g.f64);
+    // The Hessians: |tr A − tr B| ≤ Σ Bᵢᵢ; |‖A‖_F − ‖B‖_F| ≤ ‖A − B‖_F; Weyl, |‖A‖₂ − ‖B‖₂| ≤ ‖A − B‖₂ ≤ ‖A − B‖_F;
+    // plus float64's rounding of the trace, norm and eigenvalues of both (about P·u64·‖H‖_F, under 10⁻¹² of it).
+    const B = hessianErrorBoundV2(ctx.net, ctx.data, TENSOR_ENGINES)!;
+    expect(B).toBeDefined();
+    const H = lossHessianV2(float64Field, ctx.net, ctx.data);
+    const own = 1e-12 * frobeniusNorm(H);
+    const bounds = { 'hessian-trace': denseTrace(B) + own, 'hessian-frobenius': frobeniusNorm(B) + own, 'hessian-spectral-norm': frobeniusNorm(B) + own };
+    expect(frobeniusNorm(B)).toBeLessThan(1e-3 * frobeniusNorm(H));
+    for (const [metric, bound] of Object.entries(bounds)) {
+      const m = await both(metric);
+      expect(Math.abs(m.f32 - m.f64), metric).toBeLessThanOrEqual(bound);
+    }
+    // The comparison can fail: on the changed network the tfjs loss, trace and spectral norm fall outside the bound.
+    const changedLoss = await both('loss', true);
+    expect(Math.abs(changedLoss.f32 - changedLoss.f64)).toBeGreaterThan(lossErrorBoundV2(ctx.net, ctx.data, TENSOR_ENGINES)!);
+    for (const metric of ['hessian-trace', 'hessian-spectral-norm'] as const) {
+      const m = await both(metric, true);
+      expect(Math.abs(m.f32 - m.f64), metric).toBeGreaterThan(bounds[metric]);
+    }
+  });
+
+  it('keskar-sharpness --engine tfjs: the float32 value within the loss bounds of float64\'s at the same argmax', async () => {
+    const out = await json('eval', ...args(), '--metric', 'keskar-sharpness', '--epsilon', '1/1000', '--engine', 'tfjs');
+    expect(out.engine).toBe('tfjs');
+    const z = out.argmax as number[];
+    const theta = flattenV2(ctx.net);
+    expect(z).toHaveLength(theta.length);
+    // v = 100·(L(θ + z) − L(θ))/(1 + L(θ)) from float32 losses, each within its bound b of float64's:
+    // |v₃₂ − v₆₄| ≤ (100·(b₁ + b₀) + |v₆₄|·b₀)/(1 + L(θ) − b₀), plus float64's rounding of the quotient.
+    const moved = unflattenV2(ctx.net, theta.map((t, i) => t + z[i]!));
+    const [L0, L1] = [lossV2(float64Field, ctx.net, ctx.data), lossV2(float64Field, moved, ctx.data)];
+    const [b0, b1] = [lossErrorBoundV2(ctx.net, ctx.data, TENSOR_ENGINES)!, lossErrorBoundV2(moved, ctx.data, TENSOR_ENGINES)!];
+    const v64 = (100 * (L1 - L0)) / (1 + L0);
+    const tolerance = (100 * (b0 + b1) + Math.abs(v64) * b0) / (1 + L0 - b0) + 1e-12 * Math.abs(v64);
+    expect(v64).toBeGreaterThan(0);
+    expect(Math.abs((out.value as number) - v64)).toBeLessThanOrEqual(tolerance);
+    expect(tolerance).toBeLessThan(0.05 * v64);
+    // Exactly evaluable (no train-mode batch norm): the argmax re-checked in rationals.
+    if (!c.make) expect(out.exact).toMatchObject({ feasible: true });
+    else expect(out.exact).toBeUndefined();
+  });
+});
+
+describe('the tfjs engine on v2 networks leaves no tensors', () => {
+  it('forward, every curvature metric and a sharpness run leave tf.memory().numTensors unchanged', async () => {
+    await initTensorBackend();
+    const argsOf = (c: (typeof CASES)[number]) => ['--net', c.net, '--data', c.data];
+    const [first] = CASES as [(typeof CASES)[number]];
+    await json('forward', ...argsOf(first), '--field', 'tfjs'); // the backend's first use may allocate its own state
+    const before = tf.memory().numTensors;
+    for (const c of CASES) {
+      await json('forward', ...argsOf(c), '--field', 'tfjs');
+      for (const metric of ['loss', 'gradient-norm', 'hessian-trace', 'hessian-frobenius', 'hessian-spectral-norm']) await json('eval', ...argsOf(c), '--metric', metric, '--engine', 'tfjs');
+      await json('eval', ...argsOf(c), '--metric', 'ball-sharpness', '--epsilon', '1/1000', '--engine', 'tfjs');
+    }
+    // A refusal after the tensors were made (a loss past float32) disposes them too.
+    const huge = variant('huge-leak.json', first.net, (f) => Object.assign(f.layers[5]!, { bias: [1e30, 0] }));
+    expect((await run('eval', '--net', huge, '--data', first.data, '--metric', 'loss', '--engine', 'tfjs')).code).toBe(2);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 
@@ -294,13 +428,15 @@ describe(`a v2 network above ${DENSE_LIMIT} parameters: Hessian-vector products,
   };
   const data = { loss: 'mse' as const, inputs: [r(16), r(16), r(16)], targets: [[1], [0], [-1]] };
   const P = parameterCountV2(net);
+  let dense: number[][] | undefined;
+  const denseHessian = () => (dense ??= lossHessianV2(float64Field, net, data));
 
   it('Lanczos for the spectral norm, Hutch++ for the trace, Hutchinson for Frobenius: each near the dense float64 value by its own error measure', async () => {
     expect(P).toBeGreaterThan(DENSE_LIMIT);
     writeFileSync(path('big.json'), JSON.stringify(networkV2ToJson(float64Field, net)));
     writeFileSync(path('big-data.json'), JSON.stringify({ format: 'flatcheck.dataset/v1', ...data }));
     const args = ['--net', path('big.json'), '--data', path('big-data.json'), '--engine', 'float64'];
-    const H = lossHessianV2(float64Field, net, data);
+    const H = denseHessian();
     const spectral = await json('eval', ...args, '--metric', 'hessian-spectral-norm');
     expect(spectral).toMatchObject({ method: 'lanczos', converged: true });
     // |λ − value| ≤ residual for some eigenvalue λ; the top one here, as Lanczos finds the extremes first (plus the rounding of two float64 Hessians).
@@ -312,11 +448,28 @@ describe(`a v2 network above ${DENSE_LIMIT} parameters: Hessian-vector products,
     expect(frobenius.method).toBe('hutchinson');
     expect(Math.abs((frobenius.value as number) - frobeniusNorm(H))).toBeLessThanOrEqual(5 * (frobenius.standardError as number));
   });
+
+  it('tfjs above the limit: Lanczos on its float32 HVPs, within the residual plus the float32 Hessian bound of the dense float64 value', async () => {
+    const args = ['--net', path('big.json'), '--data', path('big-data.json'), '--engine', 'tfjs'];
+    const spectral = await json('eval', ...args, '--metric', 'hessian-spectral-norm');
+    expect(spectral).toMatchObject({ engine: 'tfjs', method: 'lanczos', converged: true });
+    const H = denseHessian();
+    // Each float32 HVP forms the same products as a column of the dense Hessian, bounded entrywise by B: so the operator
+    // Lanczos sees is within about ‖B‖_F of H (Weyl), the value within the residual of one of its eigenvalues, plus Lanczos's own float64 rounding.
+    const B = hessianErrorBoundV2(net, data, TENSOR_ENGINES)!;
+    expect(frobeniusNorm(B)).toBeLessThan(1e-3 * spectralNorm(H));
+    expect(Math.abs((spectral.value as number) - spectralNorm(H))).toBeLessThanOrEqual((spectral.residual as number) + frobeniusNorm(B) + 1e-9 * spectralNorm(H));
+    expect((await json('eval', ...args, '--metric', 'hessian-trace')).method).toBe('hutch++');
+  });
 });
 
 describe('help', () => {
-  it('help forward and help eval say they take flatcheck.network/v1 or v2', async () => {
-    for (const verb of ['forward', 'eval']) expect((await run('help', verb)).out).toContain('flatcheck.network/v1 or v2');
+  it('help forward and help eval say they take flatcheck.network/v1 or v2 in every engine, tfjs included', async () => {
+    for (const verb of ['forward', 'eval']) {
+      const text = (await run('help', verb)).out;
+      expect(text).toContain('flatcheck.network/v1 or v2, every engine; tfjs: float32');
+      expect(text).not.toContain('MLPs only');
+    }
   });
 });
 

@@ -15,8 +15,8 @@ export function float64Oracle(net: Network<number>, data: Dataset<number>): Loss
   };
 }
 
-/** The TensorFlow.js engine (float32) as a loss oracle. */
-export function tensorOracle(problem: TensorProblem): LossOracle {
+/** The TensorFlow.js engine (float32) as a loss oracle: TensorProblem, or TensorProblemV2 (the same two methods). */
+export function tensorOracle(problem: Pick<TensorProblem, 'loss' | 'gradient'>): LossOracle {
   return {
     loss: (theta) => withThetaTensor(theta, (t) => problem.loss(t)),
     gradient: (theta) => withThetaTensor(theta, (t) => problem.gradient(t)),

@@ -4,22 +4,22 @@ import { InputError, UsageError } from '../../field/errors.js';
 import type { Scalar } from '../../field/field.js';
 import { float64Field, fractionToNumber } from '../../field/index.js';
 import { chosenExactField, exactValueToFraction, type ExactValue } from '../../field/terminating.js';
-import { datasetIn, loss, networkIn, parameterCount, shapeOf, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
+import { datasetIn, loss, networkIn, parameterCount, shapeOf, type Dataset, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
 import { networkV2In, parameterCountV2, type NetworkV2 } from '../../network/v2.js';
-import { lossV2 } from '../../network/v2-forward.js';
+import { lossV2, recordV2 } from '../../network/v2-forward.js';
 import { PIECEWISE_LINEAR, lossGradient, lossHessian, lossHessianDiagonal, samplePasses } from '../../autodiff/derivatives.js';
 import { Float64Problem } from '../../autodiff/typed.js';
 import { lossGradientV2, lossHessianV2, lossHessianVectorProductV2 } from '../../autodiff/v2.js';
 import { denseTrace, frobeniusNorm, hutchinsonFrobenius, hutchPlusPlus, lanczos, spectralNorm, type Hvp } from '../../curvature/spectral.js';
 import { choice, optionalFlag, parseArgs, requireFlag } from '../args.js';
-import { assertExactlyEvaluable, assertExactlyEvaluableV2, assertFinite, assertNoKinkAsWritten, assertNoKinkAsWrittenV2, readNetworkAndDataV2, refuseTensorEngineV2 } from '../io.js';
+import { assertExactlyEvaluable, assertExactlyEvaluableV2, assertFinite, assertNoKinkAsWritten, assertNoKinkAsWrittenV2, readNetworkAndDataV2 } from '../io.js';
 import type { CommandResult } from '../command.js';
 
 export const CURVATURE_METRICS = ['loss', 'gradient-norm', 'hessian-spectral-norm', 'hessian-trace', 'hessian-frobenius'] as const;
 export const SHARPNESS_METRICS = ['ball-sharpness', 'keskar-sharpness'] as const;
 export const EVAL_METRICS = [...CURVATURE_METRICS, ...SHARPNESS_METRICS] as const;
 export const ENGINES = ['rational', 'float64', 'tfjs'] as const;
-export const EVAL_USAGE = `flatcheck eval --net NET.json --data DATA.json --metric ${EVAL_METRICS.join('|')} [--engine rational|float64|tfjs] [--epsilon E [--subspace P] [--seed S]] [--json]   (NET: flatcheck.network/v1 or v2; tfjs: MLPs only)`;
+export const EVAL_USAGE = `flatcheck eval --net NET.json --data DATA.json --metric ${EVAL_METRICS.join('|')} [--engine rational|float64|tfjs] [--epsilon E [--subspace P] [--seed S]] [--json]   (NET: flatcheck.network/v1 or v2, every engine; tfjs: float32)`;
 
 type Metric = (typeof CURVATURE_METRICS)[number];
 type Engine = (typeof ENGINES)[number];
@@ -140,16 +140,17 @@ async function evalMlp(metric: Metric, engine: Engine, raw: ScalarNetwork, rawDa
 /**
  * A v2 network that is not an MLP: the v2 forward pass and its exact
  * reverse-mode derivatives (HVPs by forward-over-reverse), exactly in the
- * exact field or in float64; dense Hessians up to DENSE_LIMIT parameters in
- * float64 (EXACT_DENSE_LIMIT exactly), Lanczos and Hutch++ above. The exact
- * trace is Σ eᵢᵀHeᵢ, one HVP per parameter: no P × P matrix at any size.
+ * exact field or in float64, or TensorFlow.js's float32 backprop and double
+ * backprop (TensorProblemV2); dense Hessians up to DENSE_LIMIT parameters in
+ * the float engines (EXACT_DENSE_LIMIT exactly), Lanczos and Hutch++ above.
+ * The exact trace is Σ eᵢᵀHeᵢ, one HVP per parameter: no P × P matrix at any size.
  */
-function evalV2(metric: Metric, engine: 'rational' | 'float64', raw: NetworkV2<Scalar>, rawData: ScalarDataset): Value {
+async function evalV2(metric: Metric, engine: Engine, raw: NetworkV2<Scalar>, rawData: ScalarDataset): Promise<Value> {
   if (metric !== 'loss') assertNoKinkAsWrittenV2(raw, rawData); // the same kink rule in every engine, on the numbers as written
   const P = parameterCountV2(raw);
   const finiteHessian = (H: number[][], what = 'an entry of the Hessian') => (assertFinite(H.flat(), '--engine', engine, what), H);
   if (engine === 'rational') {
-    assertExactlyEvaluableV2(raw, rawData, '--engine', engine, 'use --engine float64');
+    assertExactlyEvaluableV2(raw, rawData, '--engine', engine, 'use --engine float64 or tfjs');
     const E = chosenExactField();
     const net = networkV2In(E, raw);
     const data = datasetIn(E, rawData);
@@ -160,7 +161,7 @@ function evalV2(metric: Metric, engine: 'rational' | 'float64', raw: NetworkV2<S
       const unit = (i: number) => Array.from({ length: P }, (_, j) => (j === i ? E.one : E.zero));
       return exact(exactValueToFraction(sum(Array.from({ length: P }, (_, i) => lossHessianVectorProductV2(E, net, data, unit(i))[i]!))));
     }
-    if (P > EXACT_DENSE_LIMIT) throw new InputError('--net', `${P} parameters`, `at most ${EXACT_DENSE_LIMIT} parameters for the exact dense Hessian that ${metric} needs (P² = ${(P * P).toExponential(1)} exact entries); hessian-trace stays exact at any size, and --engine float64 uses Lanczos or Hutch++ above ${DENSE_LIMIT}`);
+    if (P > EXACT_DENSE_LIMIT) throw new InputError('--net', `${P} parameters`, `at most ${EXACT_DENSE_LIMIT} parameters for the exact dense Hessian that ${metric} needs (P² = ${(P * P).toExponential(1)} exact entries); hessian-trace stays exact at any size, and --engine float64 or tfjs use Lanczos or Hutch++ above ${DENSE_LIMIT}`);
     const H = lossHessianV2(E, net, data);
     if (metric === 'hessian-frobenius') return rootOf(exactValueToFraction(sum(H.flat().map((h) => E.mul(h, h)))));
     return { value: spectralNorm(finiteHessian(H.map((r) => r.map((h) => E.toNumber(h))), 'an entry of the exact Hessian rounded to float64 for its eigenvalues (hessian-trace and hessian-frobenius stay exact)')), method: 'dense', note: 'float64 eigenvalues of the exact Hessian' };
@@ -168,16 +169,32 @@ function evalV2(metric: Metric, engine: 'rational' | 'float64', raw: NetworkV2<S
   const F = float64Field;
   const net = networkV2In(F, raw);
   const data = datasetIn(F, rawData);
+  // The same kink rule in every engine: float64's reverse mode refuses a kink or a tied max-pool window where doubles land, tfjs would silently take a side.
+  if (engine === 'tfjs' && metric !== 'loss') recordV2(F, net, data.inputs, P);
+  // TensorFlow.js only for this engine.
+  const problem = engine === 'tfjs' ? await tensorProblemV2(net, data) : undefined;
   let result: Value;
-  if (metric === 'loss') result = { value: lossV2(F, net, data) };
-  else if (metric === 'gradient-norm') result = { value: euclideanNorm(lossGradientV2(F, net, data)) };
-  else if (P > DENSE_LIMIT) result = fromProducts(metric, (v) => lossHessianVectorProductV2(F, net, data, v), P);
-  else {
-    const H = finiteHessian(lossHessianV2(F, net, data));
-    result = { value: metric === 'hessian-trace' ? denseTrace(H) : metric === 'hessian-frobenius' ? frobeniusNorm(H) : spectralNorm(H), method: 'dense' };
+  try {
+    const hvp: Hvp = (v) => problem?.hvp(v) ?? lossHessianVectorProductV2(F, net, data, v);
+    if (metric === 'loss') result = { value: problem?.loss() ?? lossV2(F, net, data) };
+    else if (metric === 'gradient-norm') result = { value: euclideanNorm(problem?.gradient() ?? lossGradientV2(F, net, data)) };
+    else if (P > DENSE_LIMIT) result = fromProducts(metric, hvp, P);
+    else {
+      const H = finiteHessian(problem?.hessian() ?? lossHessianV2(F, net, data));
+      result = { value: metric === 'hessian-trace' ? denseTrace(H) : metric === 'hessian-frobenius' ? frobeniusNorm(H) : spectralNorm(H), method: 'dense' };
+    }
+    assertFinite([result.value as number], '--engine', engine, `the ${metric}`);
+  } finally {
+    problem?.dispose();
   }
-  assertFinite([result.value as number], '--engine', engine, `the ${metric}`);
   return result;
+}
+
+/** The v2 tensor engine, its backend ready. */
+async function tensorProblemV2(net: NetworkV2<number>, data: Dataset<number>) {
+  const [{ initTensorBackend }, { TensorProblemV2 }] = await Promise.all([import('../../tensor/backend.js'), import('../../tensor/v2.js')]);
+  await initTensorBackend();
+  return new TensorProblemV2(net, data);
 }
 
 export async function evalCommand(argv: string[]): Promise<CommandResult> {
@@ -185,7 +202,6 @@ export async function evalCommand(argv: string[]): Promise<CommandResult> {
   const { net: v2, mlp, data: rawData } = readNetworkAndDataV2(args);
   const chosen = choice(requireFlag(args, 'metric'), EVAL_METRICS, 'metric');
   const engine = choice(optionalFlag(args, 'engine') ?? 'rational', ENGINES, 'engine');
-  if (!mlp && engine === 'tfjs') refuseTensorEngineV2('--engine');
   if ((SHARPNESS_METRICS as readonly string[]).includes(chosen)) {
     const sharpness = await import('./sharpness.js');
     const metric = chosen as (typeof SHARPNESS_METRICS)[number];
@@ -193,7 +209,7 @@ export async function evalCommand(argv: string[]): Promise<CommandResult> {
   }
   for (const flag of ['epsilon', 'subspace', 'seed']) if (args.flags.has(flag)) throw new UsageError(`--${flag} applies to the sharpness metrics only`);
   const metric = chosen as Metric;
-  const result = mlp ? await evalMlp(metric, engine, mlp, rawData) : evalV2(metric, engine as Exclude<Engine, 'tfjs'>, v2, rawData);
+  const result = mlp ? await evalMlp(metric, engine, mlp, rawData) : await evalV2(metric, engine, v2, rawData);
   const out = { metric, engine, ...result };
   if (args.flags.has('json')) return { stdout: JSON.stringify(out) };
   const extra = [result.method && result.method !== 'dense' && result.method !== 'diagonal' ? `${result.method}${result.standardError !== undefined ? `, standard error ${result.standardError.toPrecision(3)}` : ''}${result.residual !== undefined ? `, residual ${result.residual.toPrecision(3)}${result.converged ? '' : ' (not converged)'}` : ''}` : undefined].filter(Boolean);

@@ -6,11 +6,11 @@ import { datasetIn, forward, loss, networkIn, scalarToJson, type ScalarDataset, 
 import { networkV2In, type NetworkV2 } from '../../network/v2.js';
 import { forwardV2, lossV2 } from '../../network/v2-forward.js';
 import { choice, optionalFlag, parseArgs } from '../args.js';
-import { assertExactlyEvaluable, assertExactlyEvaluableV2, assertFinite, readNetworkAndDataV2, refuseTensorEngineV2 } from '../io.js';
+import { assertExactlyEvaluable, assertExactlyEvaluableV2, assertFinite, readNetworkAndDataV2 } from '../io.js';
 import type { CommandResult } from '../command.js';
 
 export const FORWARD_FIELDS = ['rational', 'float64', 'tfjs'] as const;
-export const FORWARD_USAGE = 'flatcheck forward --net NET.json --data DATA.json [--field rational|float64|tfjs] [--json]   (NET: flatcheck.network/v1 or v2; tfjs: MLPs only)';
+export const FORWARD_USAGE = 'flatcheck forward --net NET.json --data DATA.json [--field rational|float64|tfjs] [--json]   (NET: flatcheck.network/v1 or v2, every engine; tfjs: float32)';
 
 function inField<T>(F: Field<T>, net: ScalarNetwork, data: ScalarDataset) {
   const N = networkIn(F, net);
@@ -25,15 +25,26 @@ function inFieldV2<T>(F: Field<T>, net: NetworkV2<Scalar>, data: ScalarDataset) 
   return { outputs: forwardV2(F, N, D.inputs).map((row) => row.map((v) => scalarToJson(F, v))), loss: scalarToJson(F, lossV2(F, N, D)) };
 }
 
+/** A v2 network that is not an MLP, in TensorFlow.js (float32; train-mode batch norm included). */
+async function inTensorsV2(net: NetworkV2<Scalar>, data: ScalarDataset) {
+  const [{ initTensorBackend }, { TensorProblemV2 }] = await Promise.all([import('../../tensor/backend.js'), import('../../tensor/v2.js')]); // TensorFlow.js only for this field
+  const backend = await initTensorBackend();
+  const problem = new TensorProblemV2(networkV2In(float64Field, net), datasetIn(float64Field, data));
+  try {
+    return { outputs: problem.forward(), loss: problem.loss(), backend };
+  } finally {
+    problem.dispose();
+  }
+}
+
 export async function forwardCommand(argv: string[]): Promise<CommandResult> {
   const args = parseArgs(argv, ['net', 'data', 'field'], ['json']);
   const { net: v2, mlp: net, data } = readNetworkAndDataV2(args);
   const field = choice(optionalFlag(args, 'field') ?? 'rational', FORWARD_FIELDS, 'field');
   let result: { outputs: (number | string)[][]; loss: number | string; backend?: string };
   if (!net) {
-    if (field === 'tfjs') refuseTensorEngineV2('--field');
-    if (field === 'rational') assertExactlyEvaluableV2(v2, data, '--field', field, 'use --field float64');
-    result = field === 'rational' ? inFieldV2(rationalField, v2, data) : inFieldV2(float64Field, v2, data);
+    if (field === 'rational') assertExactlyEvaluableV2(v2, data, '--field', field, 'use --field float64 or tfjs');
+    result = field === 'tfjs' ? await inTensorsV2(v2, data) : field === 'rational' ? inFieldV2(rationalField, v2, data) : inFieldV2(float64Field, v2, data);
   } else {
     if (field === 'rational') assertExactlyEvaluable(net, data, '--field', field, 'use --field float64 or tfjs');
     if (field === 'tfjs') {

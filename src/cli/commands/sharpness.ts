@@ -14,6 +14,7 @@ import { PIECEWISE_LINEAR, samplePasses } from '../../autodiff/derivatives.js';
 import { lossGradientV2 } from '../../autodiff/v2.js';
 import { applySymmetry } from '../../symmetry/index.js';
 import { initTensorBackend, TensorProblem } from '../../tensor/index.js';
+import { TensorProblemV2 } from '../../tensor/v2.js';
 import {
   certifySharpnessWitness, checkSharpnessClaim, checkSharpnessClaimAt, findSharpnessWitness, float64Oracle, maximiseSharpness, randomSubspace, tensorOracle,
   type CheckedClaim, type ExactRegion, type LossOracle, type SharpnessRegion,
@@ -34,8 +35,8 @@ interface Subject {
   /** A KinkError where ∇L is undefined: in the numbers as written, and where their doubles land. */
   assertDifferentiable(): void;
   oracle: LossOracle;
-  /** The tfjs engine's problem (MLPs only). */
-  tensor?: () => Promise<TensorProblem>;
+  /** The tfjs engine's problem (float32). */
+  tensor: () => Promise<TensorProblem | TensorProblemV2>;
   /** The exact re-check of an argmax: piecewise-linear mse problems only. */
   check?: (region: ExactRegion, perturbation: readonly Scalar[]) => CheckedClaim;
 }
@@ -70,6 +71,7 @@ function v2Subject(raw: NetworkV2<Scalar>, rawData: ScalarDataset): Subject {
       lossGradientV2(F, net, data);
     },
     oracle: { loss: (theta) => lossV2(F, unflattenV2(net, theta), data), gradient: (theta) => lossGradientV2(F, unflattenV2(net, theta), data) },
+    tensor: async () => (await initTensorBackend(), new TensorProblemV2(net, data)),
     ...(rawData.loss === 'mse' && exactlyEvaluableV2(raw, rawData)
       ? { check: (region: ExactRegion, z: readonly Scalar[]) => checkSharpnessClaimAt(flattenV2(exactNet), (theta) => lossV2(Q, unflattenV2(exactNet, theta), exactData), region, z) }
       : {}),
@@ -80,7 +82,7 @@ export function sharpnessCommand(args: ParsedArgs, metric: 'ball-sharpness' | 'k
   return sharpnessOf(args, metric, engine, mlpSubject(raw, rawData));
 }
 
-/** A v2 network that is not an MLP (the float64 engine; --engine rational means float64 here too, with the exact re-check). */
+/** A v2 network that is not an MLP (float64 or tfjs; --engine rational means float64 here too, with the exact re-check). */
 export function sharpnessCommandV2(args: ParsedArgs, metric: 'ball-sharpness' | 'keskar-sharpness', engine: string, raw: NetworkV2<Scalar>, rawData: ScalarDataset): Promise<CommandResult> {
   return sharpnessOf(args, metric, engine, v2Subject(raw, rawData));
 }
@@ -100,7 +102,7 @@ async function sharpnessOf(args: ParsedArgs, metric: 'ball-sharpness' | 'keskar-
   }
   subject.assertDifferentiable(); // a kink makes the gradient undefined: say so in every engine
   assertFinite([subject.loss()], '--engine', engine === 'rational' ? 'float64' : engine, 'the loss at θ'); // L(θ + δ) − L(θ) would be ∞ − ∞
-  const problem = engine === 'tfjs' && subject.tensor ? await subject.tensor() : undefined;
+  const problem = engine === 'tfjs' ? await subject.tensor() : undefined;
   let result;
   try {
     result = maximiseSharpness(problem ? tensorOracle(problem) : subject.oracle, theta, region, { seed });

@@ -275,7 +275,7 @@ export function layeredHtml(l: LayeredConformance): string {
           return `<td class="verdict-cell${c.ok ? '' : ' claim-failed'}" style="background:${colour}"><a href="#${id}">${escapeHtml(text)}</a></td>`;
         });
         const diff = differencesText(r);
-        const compared = diff.length ? `differs: ${escapeHtml(diff.join('; '))} — see ${why}` : r.comparedWithMlp ? 'as on MLPs' : '— (no MLP row)';
+        const compared = diff.length ? `differs: ${escapeHtml(diff.join('; '))} — see <code>docs/theory.md</code> §5` : r.comparedWithMlp ? 'as on MLPs' : '— (no MLP row)';
         const failed = r.status !== 'passed' ? ` <span class="fail">✗ check ${escapeHtml(r.status)}</span>` : !r.claims.ok ? ` <span class="fail">✗ claim failed: ${escapeHtml(r.claims.failed.join('; '))}</span>` : '';
         out.push(`<tr class="${r.ok ? '' : 'failed'}"><th scope="row"><code>${escapeHtml(r.metric)}</code>${r.sampled ? ' <span class="small">(Monte Carlo)</span>' : ''}${failed}</th>${cells.join('')}<td>${compared}</td></tr>`);
       }
@@ -336,7 +336,7 @@ section.theorem.failed { border-left: 4px solid var(--fail); padding-left: .8rem
 .replay { display: flex; gap: .4rem; align-items: flex-start; margin: .4rem 0; } .replay code { flex: 1; background: #fff; border: 1px solid var(--fail); padding: .3rem; display: block; }
 button.copy { font: inherit; font-size: 13px; padding: .2rem .6rem; cursor: pointer; border: 1px solid var(--muted); border-radius: 4px; background: #fff; }
 figure.chart { margin: 1rem 0; } figure.chart svg { max-width: 100%; height: auto; display: block; } figcaption { color: var(--muted); font-size: 14px; }
-table.matrix td.verdict-cell a { color: #fff; font-weight: 600; text-decoration: none; display: block; } table.matrix td.claim-failed { outline: 3px solid black; outline-offset: -3px; }
+table.matrix td.verdict-cell a, table.layered-matrix td.verdict-cell a { color: #fff; font-weight: 600; text-decoration: none; display: block; } table.matrix td.claim-failed, table.layered-matrix td.claim-failed { outline: 3px solid black; outline-offset: -3px; }
 .verdict { color: #fff; padding: 0 .4rem; border-radius: 3px; } .cell-detail { border-top: 1px solid var(--line); padding: .3rem 0; } .cell-detail.failed h4 { color: var(--fail); }
 .cell-detail h4 { margin: .4rem 0; } .small { font-size: 12px; color: var(--muted); font-weight: normal; }
 input#filter { font: inherit; padding: .3rem .5rem; width: min(28rem, 100%); }

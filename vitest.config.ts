@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -19,6 +20,9 @@ export default defineConfig({
     setupFiles: ['src/report/case-counts.ts', 'src/arbitraries/print-fractions.ts'],
     // Properties run hundreds of exact cases; the per-test limit is a hang guard, not a speed target.
     testTimeout: 600_000,
+    // One worker per core: vitest's default leaves one core to its main process, which the CPU-bound
+    // properties do not need, and on CI's two cores that ran every file on one worker.
+    maxWorkers: availableParallelism(),
     hookTimeout: 120_000,
     // .ci/run reads the JSON file for its "N passed, M failed" line; `flatcheck prove` redirects it.
     reporters: ['default', ['json', { outputFile: process.env.FLATCHECK_VITEST_JSON ?? '.vitest-results.json' }]],

@@ -4,10 +4,10 @@
 import { expect, it } from 'vitest';
 import { checkMetric, loadRegistry } from '../src/metrics/index.js';
 import { covers } from '../src/report/covers.js';
-import { describeLayeredConformance, KNOWN, KNOWN_LAYERED, MONTE_CARLO } from './known-answers.js';
+import { describeLayeredConformance, KNOWN, KNOWN_LAYERED, LAYERED_EXACT } from './known-answers.js';
 
-describeLayeredConformance('cnn', KNOWN_LAYERED.filter(([id]) => !MONTE_CARLO.has(id)));
-describeLayeredConformance('resnet', KNOWN_LAYERED.filter(([id]) => !MONTE_CARLO.has(id)));
+describeLayeredConformance('cnn', LAYERED_EXACT);
+describeLayeredConformance('resnet', LAYERED_EXACT);
 
 it('every registered metric has a layered row or declares that it takes MLPs only, and the battery does not run it elsewhere', covers('section-5-table'), async () => {
   const registry = await loadRegistry();

@@ -1,10 +1,11 @@
-// The table of known answers of docs/theory.md §5, shared by the two conformance
+// The tables of known answers of docs/theory.md §5, shared by the conformance
 // property files (split so that vitest runs them in parallel: the Monte-Carlo
 // metrics cost most of the time).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkMetric, loadRegistry, type Metric, type Verdict } from '../src/metrics/index.js';
 import { runs } from '../src/arbitraries/index.js';
 import { covers } from '../src/report/covers.js';
+import { layeredResult, matchesKnownAnswer, type KnownAnswer, type LayeredArchitecture } from '../src/report/layered.js';
 
 export type Row = [id: string, layerScale: Verdict | 'not-invariant-or-unbounded', neuronScale: Verdict | 'not-invariant-or-unbounded', permutation: Verdict];
 export const KNOWN: Row[] = [
@@ -54,7 +55,7 @@ export function describeConformance(title: string, rows: Row[]): void {
   });
 }
 
-type Expected = Verdict | 'not-invariant-or-unbounded';
+type Expected = KnownAnswer;
 type LayeredFamily = 'layer-scale' | 'neuron-scale' | 'permutation' | 'residual-scale' | 'batchnorm-scale' | 'sign-flip' | 'logit-shift';
 const I = 'invariant' as const;
 const U = 'unbounded' as const;
@@ -88,6 +89,10 @@ export const KNOWN_LAYERED: LayeredRow[] = [
   ['magnitude-pac-bayes-sigma', [I, I, I, I, I, I, N]],
 ];
 
+/** The layered rows by estimator: conformance-layered.prop.ts runs the closed-form and maximised ones, conformance-layered-sampled-{cnn,resnet}.prop.ts the Monte-Carlo ones (one file per architecture, so that vitest runs them on two workers). */
+export const LAYERED_EXACT = KNOWN_LAYERED.filter(([id]) => !MONTE_CARLO.has(id));
+export const LAYERED_SAMPLED = KNOWN_LAYERED.filter(([id]) => MONTE_CARLO.has(id));
+
 /** Shrink steps after a counterexample: enough to make it small, and the battery's time on these networks is mostly shrinking. */
 const SHRINK_LIMIT = 40;
 
@@ -97,26 +102,29 @@ const SHRINK_LIMIT = 40;
  * Monte Carlo and their "not invariant" entries are changes the battery sees
  * only when they exceed 12 standard errors of the estimate (docs/theory.md §5):
  * those entries are held to "not an error", the invariant ones as always.
+ * Each check records its verdicts in its meta: the proof report's layered matrices.
  */
-export function describeLayeredConformance(architecture: 'cnn' | 'resnet', rows: LayeredRow[], sampled = false): void {
+export function describeLayeredConformance(architecture: LayeredArchitecture, rows: LayeredRow[], sampled = false): void {
   let registry: Metric[] = [];
   beforeAll(async () => {
     registry = await loadRegistry();
   });
   describe(`docs/theory.md §5: the battery reproduces the known answers on ${architecture} networks`, covers('section-5-table'), () => {
-    it.each(rows)('%s', async (id, expected) => {
+    it.for(rows)('%s', async ([id, expected], { task }) => {
       const metric = registry.find((m) => m.id === id);
       expect(metric, id).toBeDefined();
       // An estimator's case costs 16 evaluations once it differs (paired seeds): fewer cases and shrink steps for those rows.
       const { numRuns, seed } = runs(sampled ? 5 : 10);
       const report = await checkMetric(metric!, { architectures: [architecture], runs: numRuns, shrinkLimit: sampled ? SHRINK_LIMIT / 4 : SHRINK_LIMIT, ...(seed !== undefined ? { seed } : {}) });
+      const known = (family: string) => expected[LAYERED_FAMILIES.indexOf(family as LayeredFamily)]!;
+      // Recorded before the assertions: a wrong verdict is shown in the report, marked.
+      task.meta.layered = layeredResult(architecture, report, known, { runs: numRuns, ...(seed !== undefined ? { seed } : {}), sampled });
       const got = report.architectures![architecture]!;
       LAYERED_FAMILIES.forEach((family, k) => {
         const verdict = got[family]?.verdict;
         if (architecture === 'cnn' && family === 'residual-scale') return expect(verdict, family).toBeUndefined();
         const want = expected[k]!;
-        const ok = want === 'not-invariant-or-unbounded' ? verdict === 'not-invariant' || verdict === 'unbounded' || (sampled && verdict === 'invariant') : verdict === want;
-        expect(ok, `${id} on ${architecture}, ${family}: expected ${want}, got ${verdict} ${JSON.stringify(got[family]?.counterexample ?? got[family]?.error ?? '')}`).toBe(true);
+        expect(matchesKnownAnswer(verdict, want, sampled), `${id} on ${architecture}, ${family}: expected ${want}, got ${verdict} ${JSON.stringify(got[family]?.counterexample ?? got[family]?.error ?? '')}`).toBe(true);
       });
       expect(report.claims, id).toEqual({ ok: true, failed: [] });
     });

@@ -34,7 +34,7 @@ const FAILING = { statement: 'Theorem 2: stand-in', title: 'fails on purpose' };
 async function buildReport(): Promise<void> {
   const name = join(root, 'properties/flat-volume.prop.ts');
   const suite = async (): Promise<VitestJson> => ({
-    numPassedTests: 2,
+    numPassedTests: 3,
     numFailedTests: 1,
     testResults: [{
       name,
@@ -43,6 +43,13 @@ async function buildReport(): Promise<void> {
         { ancestorTitles: [FAILING.statement], title: FAILING.title, status: 'failed', duration: 2, failureMessages: ['Property failed after 1 tests\n{ seed: 5, path: "0" }'], meta: { covers: ['theorem-2'] } },
         { ancestorTitles: ['Theorem 2: an untagged check'], title: 'passes too', status: 'passed', duration: 1, failureMessages: [] },
       ],
+    }, {
+      // The layered matrices: one cnn row, its logit-shift verdict wrong.
+      name: join(root, 'properties/conformance-layered.prop.ts'),
+      assertionResults: [{ ancestorTitles: ['layered'], title: 'loss', status: 'passed', duration: 1, failureMessages: [], meta: { layered: {
+        architecture: 'cnn', metric: 'loss', runs: 4, seed: 5, sampled: false, claims: { ok: true, failed: [] },
+        cells: (['layer-scale', 'neuron-scale', 'permutation', 'batchnorm-scale', 'sign-flip', 'logit-shift'] as const).map((family) => ({ family, expected: 'invariant' as const, verdict: family === 'logit-shift' ? 'unbounded' as const : 'invariant' as const })),
+      } } }],
     }],
   });
   const loss = (await loadRegistry()).find((m) => m.id === 'loss')!;
@@ -115,22 +122,26 @@ describe.skipIf(!available && !process.env.CI)('report/index.html in chromium', 
     expect(cells).toHaveLength(6);
     // The heat map's cells link to the same details.
     expect(await page.$$eval('#figure-conformance svg a', (as) => as.map((a) => a.getAttribute('href')))).toEqual(cells);
+    // …and so do the layered matrices' cells.
+    const layered = await page.$$eval('table.layered-matrix td.verdict-cell a', (as) => as.map((a) => a.getAttribute('href')));
+    expect(layered).toHaveLength(6);
+    await expect(page.locator('#cell-cnn-loss-logit-shift').textContent()).resolves.toContain('expected invariant');
     const failedCell = page.locator('#cell-weight-decay-layer-scale');
     await expect(failedCell.textContent()).resolves.toMatch(/Counterexample[\s\S]*Growth path/);
   });
 
   it('filters the appendix', async () => {
     const visible = () => page.$$eval('#appendix-table tr.check-row', (rows) => rows.filter((r) => !r.hasAttribute('hidden')).map((r) => r.textContent ?? ''));
-    expect(await visible()).toHaveLength(3);
+    expect(await visible()).toHaveLength(4);
     await page.fill('#filter', 'on purpose');
     const shown = await visible();
     expect(shown).toHaveLength(1);
     expect(shown[0]).toContain(FAILING.title);
-    expect(await page.textContent('#filter-count')).toBe('1 of 3');
+    expect(await page.textContent('#filter-count')).toBe('1 of 4');
     await page.fill('#filter', 'passed untagged');
     expect(await visible()).toHaveLength(1);
     await page.fill('#filter', '');
-    expect(await visible()).toHaveLength(3);
+    expect(await visible()).toHaveLength(4);
   });
 
   it('marks the failing check and shows its replay command, copied in one click', async () => {

@@ -3,7 +3,8 @@
  * index.md): the figures' SVGs inlined (with a <title> tooltip on every data
  * mark, which works offline), a contents sidebar, a verdict banner, the
  * theorems with their statements in HTML/Unicode math, the conformance matrix
- * as a coloured table linking each cell to its counterexample or growth path,
+ * as a coloured table linking each cell to its counterexample or growth path
+ * (and the same on conv and residual networks),
  * the extra sections (converted from their Markdown), and the appendix of every
  * check with a filter box and one-click replay commands for failed checks.
  * No script or style is loaded from anywhere: the page needs no network.
@@ -11,6 +12,7 @@
 import { anchor } from '../output/markdown.js';
 import type { ConformanceMatrix, MatrixCell } from './conformance.js';
 import { VERDICT_COLOURS } from './conformance.js';
+import { differencesText, expectedText, undetected, type LayeredConformance } from './layered.js';
 import type { ExtraSection, ProofReport } from './report.js';
 import { casesText, type TheoremSection } from './sections.js';
 import type { ProofSummary } from './summary.js';
@@ -201,20 +203,24 @@ function theoremHtml(t: TheoremSection, runScale: number, checkIds: ReadonlyMap<
 const cellId = (metric: string, family: string) => `cell-${anchor(metric)}-${anchor(family)}`;
 const number = (x: number) => (Number.isInteger(x) && Math.abs(x) < 1e6 ? String(x) : x.toPrecision(6));
 
-function cellDetail(metric: string, c: MatrixCell, runs: number, seed: number): string {
-  const out = [`<div id="${cellId(metric, c.family)}" class="cell-detail ${c.claimFailed ? 'failed' : ''}">`, `<h4><code>${escapeHtml(metric)}</code> under ${escapeHtml(c.family)}: <span class="verdict" style="background:${VERDICT_COLOURS[c.verdict]}">${c.verdict}</span>${c.claim ? (c.claimFailed ? ` <span class="fail">✗ claimed ${c.claim}</span>` : ' <span class="pass">✓ as claimed</span>') : ''}</h4>`];
+type CellFacts = Pick<MatrixCell, 'family' | 'counterexample' | 'path' | 'error'> & { verdict?: MatrixCell['verdict']; runs?: number };
+
+/** `mark`: after the verdict, how it compares with what was claimed or known (HTML). */
+function cellDetail(id: string, heading: string, c: CellFacts, runs: number, seed: number | undefined, failed: boolean, mark: string): string {
+  const verdict = c.verdict ? `<span class="verdict" style="background:${VERDICT_COLOURS[c.verdict]}">${c.verdict}</span>` : '<span class="fail">no verdict</span>';
+  const out = [`<div id="${id}" class="cell-detail ${failed ? 'failed' : ''}">`, `<h4>${heading} under ${escapeHtml(c.family)}: ${verdict}${mark}</h4>`];
   if (c.error) out.push(`<p class="fail">Error: ${escapeHtml(c.error)}</p>`);
   if (c.counterexample) {
     const x = c.counterexample;
     out.push(
-      `<p>Counterexample (shrunk, seed <code>${seed}</code>): symmetry ${escapeHtml(x.symmetry)}; m(θ) = ${number(x.before)}, m(Sθ) = ${number(x.after)}, tolerance ${number(x.tolerance)}.</p>`,
+      `<p>Counterexample (shrunk${seed !== undefined ? `, seed <code>${seed}</code>` : ''}): symmetry ${escapeHtml(x.symmetry)}; m(θ) = ${number(x.before)}, m(Sθ) = ${number(x.after)}, tolerance ${number(x.tolerance)}.</p>`,
       `<details><summary>network and dataset</summary><pre><code>${escapeHtml(JSON.stringify({ network: x.network, dataset: x.dataset }, null, 1))}</code></pre></details>`,
     );
   }
   if (c.path?.length) {
     out.push(`<p>Growth path t ↦ m(S<sub>t</sub>θ) (${c.verdict === 'unbounded' ? 'grows by 10⁶ or more: unbounded' : 'bounded along this path'}):</p>`, '<div class="scroll"><table class="path"><thead><tr><th>t</th>', ...c.path.map((p) => `<td class="num">${number(p.t)}</td>`), '</tr></thead><tbody><tr><th>m</th>', ...c.path.map((p) => `<td class="num">${number(p.value)}</td>`), '</tr></tbody></table></div>');
   }
-  if (!c.counterexample && !c.path?.length && !c.error) out.push(`<p>No counterexample to invariance in ${c.runs || runs} cases.</p>`);
+  if (!c.counterexample && !c.path?.length && !c.error && c.verdict) out.push(`<p>No counterexample to invariance in ${c.runs || runs} cases.</p>`);
   out.push('</div>');
   return out.join('\n');
 }
@@ -231,7 +237,55 @@ function matrixHtml(m: ConformanceMatrix, figures: Readonly<Record<string, strin
     out.push(`<tr class="${r.claims.ok ? '' : 'failed'}"><th scope="row"><code>${escapeHtml(r.metric)}</code>${r.title ? `<br><span class="small">${escapeHtml(r.title)}</span>` : ''}</th>${cells.join('')}<td class="${r.claims.ok ? '' : 'fail'}">${escapeHtml(claims)}</td></tr>`);
   }
   out.push('</tbody></table></div>', figureHtml(figures, heatMap, 'The conformance matrix as a heat map (each cell links to its details).', linkHeatMapCells), '<h3 id="matrix-cells">Every cell: counterexample or growth path</h3>');
-  for (const r of m.rows) for (const c of r.cells) out.push(cellDetail(r.metric, c, m.runs, m.seed));
+  for (const r of m.rows) {
+    for (const c of r.cells) {
+      const mark = c.claim ? (c.claimFailed ? ` <span class="fail">✗ claimed ${c.claim}</span>` : ' <span class="pass">✓ as claimed</span>') : '';
+      out.push(cellDetail(cellId(r.metric, c.family), `<code>${escapeHtml(r.metric)}</code>`, c, m.runs, m.seed, c.claimFailed, mark));
+    }
+  }
+  return out.join('\n');
+}
+
+const layeredCellId = (architecture: string, metric: string, family: string) => `cell-${architecture}-${anchor(metric)}-${anchor(family)}`;
+
+/** The verdicts on conv and residual networks: a coloured table per architecture, each cell linked to its details. */
+export function layeredHtml(l: LayeredConformance): string {
+  const why = `<code>${escapeHtml(l.theory.replace(/#.*/, ''))}</code> §5 (“Known answers on conv and residual networks”)`;
+  const out = [
+    `<p>The battery on conv nets (conv, pooling, flatten, dense) and residual nets (identity and projection skips), one verdict per symmetry family the architecture has. The verdicts are the suite's own (<code>properties/conformance-layered*.prop.ts</code>, at the report's scale and seed), each held to the known answer of ${why}: ✓ marks a match, ✗ a miss. The last column compares each row with the metric's MLP row above: residual-scale and batchnorm-scale with neuron-scale (positive diagonal maps), sign-flip and logit-shift with permutation; ${why} explains every row that differs.</p>`,
+    `<p class="${l.failed === 0 ? 'pass' : 'fail'}"><strong>Known answers: ${l.failed === 0 ? 'all match' : `${l.failed} rows failed`}.</strong></p>`,
+  ];
+  const details: string[] = [];
+  for (const m of l.matrices) {
+    out.push(`<h3 id="layered-${m.architecture}">${m.architecture === 'cnn' ? 'Conv nets (cnn)' : 'Residual nets (resnet)'}</h3>`);
+    if (m.rows.length === 0) out.push('<p>No check of this run reported verdicts on this architecture.</p>');
+    else {
+      const cases = [...new Set(m.rows.map((r) => r.runs))].sort((a, b) => b - a);
+      out.push(
+        `<p>${m.rows.length} metrics × ${m.families.length} families, ${cases.join(' or ')} cases per cell (the Monte-Carlo rows fewer).</p>`,
+        `<div class="scroll"><table class="layered-matrix" data-architecture="${m.architecture}"><thead><tr><th>metric</th>${m.families.map((f) => `<th>${escapeHtml(f)}</th>`).join('')}<th>compared with the MLP row</th></tr></thead><tbody>`,
+      );
+      for (const r of m.rows) {
+        const cells = r.cells.map((c) => {
+          const id = layeredCellId(m.architecture, r.metric, c.family);
+          const text = c.ok ? `${c.verdict} ✓${undetected(c, r.sampled) ? '*' : ''}` : `${c.verdict ?? 'no verdict'} ✗ expected ${expectedText(c.expected)}`;
+          const colour = c.verdict ? VERDICT_COLOURS[c.verdict] : VERDICT_COLOURS.error;
+          const mark = c.ok ? ` <span class="pass">✓ known answer: ${expectedText(c.expected)}</span>` : ` <span class="fail">✗ expected ${expectedText(c.expected)}</span>`;
+          details.push(cellDetail(id, `<code>${escapeHtml(r.metric)}</code> on ${m.architecture}`, c, r.runs, r.seed, !c.ok, mark));
+          return `<td class="verdict-cell${c.ok ? '' : ' claim-failed'}" style="background:${colour}"><a href="#${id}">${escapeHtml(text)}</a></td>`;
+        });
+        const diff = differencesText(r);
+        const compared = diff.length ? `differs: ${escapeHtml(diff.join('; '))} — see <code>docs/theory.md</code> §5` : r.comparedWithMlp ? 'as on MLPs' : '— (no MLP row)';
+        const failed = r.status !== 'passed' ? ` <span class="fail">✗ check ${escapeHtml(r.status)}</span>` : !r.claims.ok ? ` <span class="fail">✗ claim failed: ${escapeHtml(r.claims.failed.join('; '))}</span>` : '';
+        out.push(`<tr class="${r.ok ? '' : 'failed'}"><th scope="row"><code>${escapeHtml(r.metric)}</code>${r.sampled ? ' <span class="small">(Monte Carlo)</span>' : ''}${failed}</th>${cells.join('')}<td>${compared}</td></tr>`);
+      }
+      out.push('</tbody></table></div>');
+      if (m.rows.some((r) => r.cells.some((c) => undetected(c, r.sampled)))) out.push(`<p class="small">* A Monte-Carlo estimate whose change stayed within 12 standard errors: "not invariant" is the answer, and the battery did not detect it at this case count (${why}).</p>`);
+    }
+    if (m.notApplicable.length) out.push(`<p>MLPs only (they read an MLP's layers; the battery reports them not applicable, ${why}): ${m.notApplicable.map((id) => `<code>${escapeHtml(id)}</code>`).join(', ')}.</p>`);
+    if (m.missing.length) out.push(`<p class="fail">Not checked on ${m.architecture} by this run: ${m.missing.map((id) => `<code>${escapeHtml(id)}</code>`).join(', ')}.</p>`);
+  }
+  if (details.length) out.push('<h3 id="layered-cells">Every cell: counterexample or growth path</h3>', ...details);
   return out.join('\n');
 }
 
@@ -282,7 +336,7 @@ section.theorem.failed { border-left: 4px solid var(--fail); padding-left: .8rem
 .replay { display: flex; gap: .4rem; align-items: flex-start; margin: .4rem 0; } .replay code { flex: 1; background: #fff; border: 1px solid var(--fail); padding: .3rem; display: block; }
 button.copy { font: inherit; font-size: 13px; padding: .2rem .6rem; cursor: pointer; border: 1px solid var(--muted); border-radius: 4px; background: #fff; }
 figure.chart { margin: 1rem 0; } figure.chart svg { max-width: 100%; height: auto; display: block; } figcaption { color: var(--muted); font-size: 14px; }
-table.matrix td.verdict-cell a { color: #fff; font-weight: 600; text-decoration: none; display: block; } table.matrix td.claim-failed { outline: 3px solid black; outline-offset: -3px; }
+table.matrix td.verdict-cell a, table.layered-matrix td.verdict-cell a { color: #fff; font-weight: 600; text-decoration: none; display: block; } table.matrix td.claim-failed, table.layered-matrix td.claim-failed { outline: 3px solid black; outline-offset: -3px; }
 .verdict { color: #fff; padding: 0 .4rem; border-radius: 3px; } .cell-detail { border-top: 1px solid var(--line); padding: .3rem 0; } .cell-detail.failed h4 { color: var(--fail); }
 .cell-detail h4 { margin: .4rem 0; } .small { font-size: 12px; color: var(--muted); font-weight: normal; }
 input#filter { font: inherit; padding: .3rem .5rem; width: min(28rem, 100%); }
@@ -341,6 +395,7 @@ export function renderHtml(r: ProofReport, extra: readonly ExtraSection[], figur
     `<li><a href="#theorems">Theorems</a><ol>${r.theorems.map((t) => `<li><a href="#${t.id}">${mark(t.ok)} ${escapeHtml(t.title.split(' — ')[0]!)}</a></li>`).join('')}</ol></li>`,
     '<li><a href="#figures">Figures</a></li>',
     '<li><a href="#conformance-matrix">Conformance matrix</a></li>',
+    `<li><a href="#layered-conformance">${mark(r.layered.failed === 0)} Conv and residual networks</a></li>`,
     ...extra.map((e, i) => `<li><a href="#${anchor(extraTitles[i]!)}">${mark(e.ok)} ${escapeHtml(extraTitles[i]!)}</a></li>`),
     `<li><a href="#appendix">Appendix: every property check</a>${failedRows.length ? `<ol>${failedRows.map((row) => `<li><a href="#${row.id}" class="fail">✗ ${escapeHtml(row.check.title)}</a></li>`).join('')}</ol>` : ''}</li>`,
     '</ol>',
@@ -356,6 +411,7 @@ export function renderHtml(r: ProofReport, extra: readonly ExtraSection[], figur
     `<li>Property checks: <strong>${r.passed} passed, <span class="${r.failed ? 'fail' : ''}">${r.failed} failed</span></strong>, at ${r.runScale}× each property's default case count (<code>npm test</code> runs 1×)</li>`,
     `<li>Sample witnesses re-checked exactly: <strong>${witnesses.filter((t) => t.witness!.certified).length} of ${withWitness} certified</strong></li>`,
     `<li>Conformance matrix: ${c.rows.length} metrics × ${c.families.length} families, ${c.runs} cases per cell: <strong class="${c.claimsFailed ? 'fail' : 'pass'}">${c.claimsFailed === 0 ? 'every declared claim holds' : `${c.claimsFailed} declared claims failed`}</strong></li>`,
+    `<li>Conv and residual networks: ${r.layered.matrices.map((m) => `${m.rows.length} metrics × ${m.families.length} families on ${m.architecture}`).join(', ')}: <strong class="${r.layered.failed ? 'fail' : 'pass'}">${r.layered.failed === 0 ? 'every verdict matches its known answer' : `${r.layered.failed} rows failed`}</strong></li>`,
     ...extra.map((e, i) => `<li>${escapeHtml(extraTitles[i]!)}: <strong class="${e.ok ? 'pass' : 'fail'}">${e.ok ? 'holds' : 'failed'}</strong></li>`),
     '</ul>',
   ].join('\n');
@@ -376,6 +432,8 @@ export function renderHtml(r: ProofReport, extra: readonly ExtraSection[], figur
     figureHtml(figures, f.figure5, 'The same loss in θ and in two η parametrisations.'),
     '<h2 id="conformance-matrix">Conformance matrix</h2>',
     matrixHtml(c, figures, f.conformance),
+    '<h2 id="layered-conformance">Conformance on conv and residual networks</h2>',
+    layeredHtml(r.layered),
     ...extra.map((e) => `<section class="extra ${e.ok ? 'ok' : 'failed'}">${markdownHtml(e.markdown, figures)}</section>`),
     '<h2 id="appendix">Appendix: every property check</h2>',
     appendixHtml(r, rows),

@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRegistry } from '../metrics/index.js';
@@ -104,6 +104,36 @@ describe('prove', () => {
     expect(report.conformance.claimsFailed).toBe(1);
     expect(exitCode(report)).toBe(1);
     expect(readFileSync(join(opts.outDir, 'index.md'), 'utf8')).toContain('1 declared claims failed');
+  });
+
+  it('shows the suite\'s verdicts on conv and residual networks, in index.md, index.html and summary.json; a wrong one makes it exit 1', async () => {
+    const opts = await base('layered', false, false);
+    const passing = opts.runSuite!;
+    const families = ['layer-scale', 'neuron-scale', 'permutation', 'batchnorm-scale', 'sign-flip', 'logit-shift'] as const;
+    const cells = (logitShift: 'invariant' | 'unbounded') => families.map((family) => ({ family, verdict: family === 'logit-shift' ? logitShift : 'invariant' as const, expected: 'invariant' as const }));
+    // A check that passed but recorded a verdict the known answer rejects: the report's own rule catches it.
+    const withLayered: ProveOptions['runSuite'] = async (...args) => {
+      const json = await passing(...args);
+      const layered = { architecture: 'cnn' as const, metric: 'loss', runs: 4, seed: 5, sampled: false, cells: cells('unbounded'), claims: { ok: true, failed: [] } };
+      return { ...json, testResults: [...json.testResults, { name: join(root, 'properties/conformance-layered.prop.ts'), assertionResults: [{ ancestorTitles: ['layered'], title: 'loss', status: 'passed' as const, duration: 1, failureMessages: [], meta: { layered } }] }] };
+    };
+    const report = await prove({ ...opts, runSuite: withLayered });
+    expect(report.failed).toBe(0);
+    expect(report.ok).toBe(false);
+    expect(exitCode(report)).toBe(1);
+    const md = readFileSync(join(opts.outDir, 'index.md'), 'utf8');
+    expect(md).toContain('4. [Conformance on conv and residual networks](#conformance-on-conv-and-residual-networks)');
+    expect(md).toContain('## Conformance on conv and residual networks');
+    expect(md).toContain('| `loss` | invariant ✅ | invariant ✅ | invariant ✅ | invariant ✅ | invariant ✅ | unbounded ❌ expected invariant | differs: logit-shift unbounded (MLP permutation: invariant)');
+    // docs/theory.md §5, relative to where the report was written.
+    expect(md).toContain(`](${relative(opts.outDir, join(root, 'docs/theory.md'))}#known-answers-on-conv-and-residual-networks)`);
+    expect(md).toContain('Conv and residual networks: 1 metrics × 6 families on cnn, 0 metrics × 7 families on resnet: **1 rows failed**');
+    const html = readFileSync(join(opts.outDir, 'index.html'), 'utf8');
+    expect(html).toContain('<h2 id="layered-conformance">');
+    expect(html).toContain('unbounded ✗ expected invariant');
+    const json = JSON.parse(readFileSync(join(opts.outDir, 'summary.json'), 'utf8'));
+    expect(json.layered).toMatchObject({ failed: 1, theory: 'docs/theory.md#known-answers-on-conv-and-residual-networks' });
+    expect(json.layered.matrices[0].rows[0].cells[5]).toMatchObject({ family: 'logit-shift', verdict: 'unbounded', ok: false });
   });
 
   it('a passing suite with holding claims exits 0; a failed run leaves the previous report whole', async () => {

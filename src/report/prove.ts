@@ -3,13 +3,14 @@
  * counts with one recorded seed, then — in process — the theorem sections
  * with their exactly re-checked sample witnesses (theorems.ts, sections.ts), the
  * conformance matrix of every registered metric (conformance.ts) and the
- * figures (figures.ts), and write a readable proof report. The report
+ * figures (figures.ts), and write a readable proof report; the verdicts on conv
+ * and residual networks come from the suite's own results (layered.ts). The report
  * directory is replaced whole or not at all.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { killProcessGroup, onSignalExit } from '../output/shutdown.js';
 import { loadRegistry, type Metric } from '../metrics/index.js';
@@ -19,6 +20,7 @@ import { anchor, escapeCell } from '../output/markdown.js';
 import { conformanceMatrix, matrixMarkdown, matrixSpec } from './conformance.js';
 import { curvatureFigure, curvatureSpec, figure5Figure, figure5Spec, figureMinimum, sharpnessFigure, sharpnessSpec } from './figures.js';
 import { renderHtml } from './html.js';
+import { LAYERED_THEORY, layeredConformance, layeredMarkdown } from './layered.js';
 import { casesText, theoremMarkdown, theoremSections, type TheoremSection } from './sections.js';
 import { THEOREMS, type TheoremEntry } from './theorems.js';
 import type { ExtraSection, FigureData, ProofReport } from './report.js';
@@ -106,7 +108,10 @@ function checksMarkdown(s: ProofSummary): string[] {
   return out;
 }
 
-export function renderMarkdown(r: ProofReport, extra: readonly ExtraSection[] = []): string {
+export const LAYERED_TITLE = 'Conformance on conv and residual networks';
+
+/** `theoryHref`: docs/theory.md's layered known answers, relative to where index.md is written. */
+export function renderMarkdown(r: ProofReport, extra: readonly ExtraSection[] = [], theoryHref = `../${r.layered.theory}`): string {
   const witnesses = r.theorems.filter((t) => t.witness);
   const extraTitles = extra.map((e, i) => /^## (.+)$/m.exec(e.markdown)?.[1] ?? `Extra section ${i + 1}`);
   const c = r.conformance;
@@ -122,6 +127,7 @@ export function renderMarkdown(r: ProofReport, extra: readonly ExtraSection[] = 
     `- Property checks: **${r.passed} passed, ${r.failed} failed**, at ${r.runScale}× each property's default case count (\`npm test\` runs 1×)`,
     `- Sample witnesses re-checked exactly: **${witnesses.filter((t) => t.witness!.certified).length} of ${r.theorems.filter((t) => THEOREM_HAS_WITNESS(t)).length} certified**`,
     `- Conformance matrix: ${c.rows.length} metrics × ${c.families.length} families, ${c.runs} cases per cell: **${c.claimsFailed === 0 ? 'every declared claim holds' : `${c.claimsFailed} declared claims failed`}**`,
+    `- Conv and residual networks: ${r.layered.matrices.map((m) => `${m.rows.length} metrics × ${m.families.length} families on ${m.architecture}`).join(', ')}: **${r.layered.failed === 0 ? 'every verdict matches its known answer' : `${r.layered.failed} rows failed`}**`,
     '',
     '## Contents',
     '',
@@ -129,8 +135,9 @@ export function renderMarkdown(r: ProofReport, extra: readonly ExtraSection[] = 
     ...r.theorems.map((t) => `   - [${t.title}](#${anchor(t.title)}) ${t.ok ? '✅' : '❌'}`),
     '2. [Figures](#figures)',
     '3. [Conformance matrix](#conformance-matrix)',
-    ...extraTitles.map((t, i) => `${4 + i}. [${t}](#${anchor(t)})`),
-    `${4 + extra.length}. [Appendix: every property check](#appendix-every-property-check)`,
+    `4. [${LAYERED_TITLE}](#${anchor(LAYERED_TITLE)})`,
+    ...extraTitles.map((t, i) => `${5 + i}. [${t}](#${anchor(t)})`),
+    `${5 + extra.length}. [Appendix: every property check](#appendix-every-property-check)`,
     '',
     '## Theorems',
     '',
@@ -164,6 +171,10 @@ export function renderMarkdown(r: ProofReport, extra: readonly ExtraSection[] = 
     matrixMarkdown(c),
     '',
     `![Conformance matrix heat map](${FIGURE_FILES.conformance})`,
+    '',
+    `## ${LAYERED_TITLE}`,
+    '',
+    layeredMarkdown(r.layered, theoryHref),
     '',
     ...extra.map((e) => `${e.markdown.trim()}\n`),
     '## Appendix: every property check',
@@ -229,23 +240,26 @@ export async function prove(opts: ProveOptions): Promise<ProofReport> {
     };
     const extra: ExtraSection[] = [];
     for (const section of opts.extraSections ?? []) extra.push(await section());
-    const summary = summarise(await suite, opts);
+    const suiteJson = await suite;
+    const summary = summarise(suiteJson, opts);
     log('theorem sections: sample witnesses, re-checked exactly');
     const theorems = theoremSections(summary, opts.theorems ?? THEOREMS);
-    const ok = summary.failed === 0 && theorems.every((t) => t.ok) && conformance.claimsFailed === 0 && extra.every((e) => e.ok);
-    const report: ProofReport = { ...summary, ok, theorems, conformance, figures: { files: { ...FIGURE_FILES }, data }, extra: extra.map((e) => e.json) };
+    const layered = layeredConformance(suiteJson, metrics, conformance, opts.root);
+    const ok = summary.failed === 0 && theorems.every((t) => t.ok) && conformance.claimsFailed === 0 && layered.failed === 0 && extra.every((e) => e.ok);
+    const report: ProofReport = { ...summary, ok, theorems, conformance, layered, figures: { files: { ...FIGURE_FILES }, data }, extra: extra.map((e) => e.json) };
     const figures: Record<string, string> = {};
     for (const [name, svg] of Object.entries(svgs)) figures[FIGURE_FILES[name as keyof typeof svgs]] = svg;
     for (const e of extra) for (const f of e.figures) figures[`figures/${f.name}`] = f.svg;
     const files: Record<string, string> = {
-      'index.md': renderMarkdown(report, extra),
+      // index.md links docs/theory.md relative to where it is written (the report directory is swapped in beside outDir).
+      'index.md': renderMarkdown(report, extra, `${relative(resolve(opts.outDir), join(opts.root, LAYERED_THEORY.path))}#${LAYERED_THEORY.anchor}`),
       // The same report as one self-contained page: the figures inlined, nothing to fetch.
       'index.html': renderHtml(report, extra, figures),
       'summary.json': `${JSON.stringify(report, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`,
       ...figures,
     };
     writeDirectoryAtomic(opts.outDir, files, 'outDir');
-    log(`wrote ${join(opts.outDir, 'index.md')} and index.html: ${summary.passed} passed, ${summary.failed} failed; witnesses ${theorems.every((t) => t.ok) ? 'certified' : 'NOT all certified'}; claims ${conformance.claimsFailed === 0 ? 'hold' : `${conformance.claimsFailed} failed`}`);
+    log(`wrote ${join(opts.outDir, 'index.md')} and index.html: ${summary.passed} passed, ${summary.failed} failed; witnesses ${theorems.every((t) => t.ok) ? 'certified' : 'NOT all certified'}; claims ${conformance.claimsFailed === 0 ? 'hold' : `${conformance.claimsFailed} failed`}; layered verdicts ${layered.failed === 0 ? 'match' : `${layered.failed} rows failed`}`);
     return report;
   } finally {
     stopSuite.abort();

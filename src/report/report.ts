@@ -1,5 +1,6 @@
 /** The proof report's data, as summary.json holds it and index.md and index.html render it. */
 import type { ConformanceMatrix } from './conformance.js';
+import type { LayeredConformance } from './layered.js';
 import type { CurvatureFigure, Figure5, SharpnessFigure } from './figures.js';
 import type { TheoremSection } from './sections.js';
 import type { ProofSummary } from './summary.js';
@@ -26,10 +27,12 @@ export interface FigureData {
 
 /** Everything the report says, as summary.json holds it. */
 export interface ProofReport extends ProofSummary {
-  /** Every check passed, every witness certified, every declared metric claim held. */
+  /** Every check passed, every witness certified, every declared metric claim held, every layered verdict matched. */
   ok: boolean;
   theorems: TheoremSection[];
   conformance: ConformanceMatrix;
+  /** The suite's verdicts on conv and residual networks, held to their known answers. */
+  layered: LayeredConformance;
   figures: { files: Record<keyof FigureData | 'conformance', string>; data: FigureData };
   extra: unknown[];
 }

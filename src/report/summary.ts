@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { CaseCount } from './case-counts.js';
 import type { TheoremId } from './covers.js';
+import type { LayeredResult } from './layered.js';
 
 interface VitestAssertion {
   ancestorTitles: string[];
@@ -10,7 +11,7 @@ interface VitestAssertion {
   status: 'passed' | 'failed' | 'skipped' | 'pending' | 'todo';
   duration: number | null;
   failureMessages: string[];
-  meta?: { fastCheck?: CaseCount; covers?: TheoremId[] };
+  meta?: { fastCheck?: CaseCount; covers?: TheoremId[]; layered?: LayeredResult };
 }
 export interface VitestJson {
   /** false when any test, file or the run itself failed. */

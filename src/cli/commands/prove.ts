@@ -56,9 +56,9 @@ export async function proveCommand(argv: string[]): Promise<CommandResult> {
     ...(shards ? { shards: shards.map(({ index, count, seed: s, scale: k }) => ({ index, count, seed: s, scale: k })), runSuite: async () => mergeShards(shards, root) } : {}),
   });
   const witnesses = report.theorems.filter((t) => !t.ok).length;
-  const counts = { passed: report.passed, failed: report.failed, theoremsFailing: witnesses, claimsFailed: report.conformance.claimsFailed };
+  const counts = { passed: report.passed, failed: report.failed, theoremsFailing: witnesses, claimsFailed: report.conformance.claimsFailed, layeredRowsFailed: report.layered.failed };
   const stdout = args.flags.has('json')
     ? JSON.stringify({ ok: report.ok, ...counts, seed: report.seed, scale: report.runScale, ...(shards ? { shards: shards.length } : {}) })
-    : `${report.passed} passed, ${report.failed} failed; ${witnesses} theorem sections failing; ${report.conformance.claimsFailed} metric claims failed`;
+    : `${report.passed} passed, ${report.failed} failed; ${witnesses} theorem sections failing; ${report.conformance.claimsFailed} metric claims failed; ${report.layered.failed} layered rows failed`;
   return { stdout, exitCode: exitCode(report) };
 }

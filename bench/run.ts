@@ -49,6 +49,20 @@ function timeIt(f: () => void, minMs = 1000): number {
   return (performance.now() - start) / n;
 }
 
+/** Median ms of repeated calls (at least minMs in all and 5 calls): the statistic bench/torch_engines.py reports, so engine ratios compare like with like. */
+function medianMs(f: () => void, minMs = 1000): number {
+  f();
+  const times: number[] = [];
+  const start = performance.now();
+  while (performance.now() - start < minMs || times.length < 5) {
+    const t = performance.now();
+    f();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1]!;
+}
+
 /** The exact equivalence property's body on a fixed sample of its own generators. */
 function exactEquivalenceCasesPerSecond(): void {
   const Q = rationalField;
@@ -259,8 +273,10 @@ function cliStartup(): void {
  * Float engines side by side on the tensor section's networks: TensorFlow.js
  * (float32, its backend), the typed-array float64 engine (Float64Problem),
  * and PyTorch float32 on one thread when Debian's python3-torch is there
- * (bench/torch_engines.py). Then Lanczos at 1e5 parameters on the typed
- * engine, its time split into HVPs and everything else.
+ * (bench/torch_engines.py), each timed by the median of repeated calls.
+ * Debian's torch does its matmuls in the reference BLAS (libblas3), not MKL
+ * or OpenBLAS: the ratios are against that build. Then Lanczos at 1e5
+ * parameters on the typed engine, its time split into HVPs and the rest.
  */
 async function engineTimes(): Promise<void> {
   const backend = await initTensorBackend();
@@ -277,18 +293,18 @@ async function engineTimes(): Promise<void> {
       const typed = new Float64Problem(net, data);
       const v = Array.from({ length: typed.size }, (_, i) => Math.sin(i));
       const detail = `${typed.size} params, 64 samples`;
-      const tfjs = { gradient: timeIt(() => tensor.gradient()), hvp: timeIt(() => tensor.hvp(v)) };
-      const f64 = { gradient: timeIt(() => typed.gradient()), hvp: timeIt(() => typed.hvp(v)) };
+      const tfjs = { gradient: medianMs(() => tensor.gradient()), hvp: medianMs(() => tensor.hvp(v)) };
+      const f64 = { gradient: medianMs(() => typed.gradient()), hvp: medianMs(() => typed.hvp(v)) };
       tensor.dispose();
-      let torch: { gradient_ms: number; hvp_ms: number } | undefined;
+      let torch: { gradient_ms: number; hvp_ms: number; threads: number } | undefined;
       if (hasTorch) {
         writeFileSync(join(dir, 'net.json'), JSON.stringify(networkToJson(float64Field, net)));
         writeFileSync(join(dir, 'data.json'), JSON.stringify(datasetToJson(float64Field, data)));
-        torch = JSON.parse(execFileSync(torchPython, [new URL('./torch_engines.py', import.meta.url).pathname, join(dir, 'net.json'), join(dir, 'data.json')], { encoding: 'utf8' })) as { gradient_ms: number; hvp_ms: number };
+        torch = JSON.parse(execFileSync(torchPython, [new URL('./torch_engines.py', import.meta.url).pathname, join(dir, 'net.json'), join(dir, 'data.json')], { encoding: 'utf8' })) as { gradient_ms: number; hvp_ms: number; threads: number };
       }
       for (const what of ['gradient', 'hvp'] as const) {
         const t = torch?.[`${what}_ms`];
-        const vsTorch = (ms: number) => (t === undefined ? 'torch not installed' : `${(ms / t).toFixed(2)}× torch float32 (${t.toPrecision(3)} ms)`);
+        const vsTorch = (ms: number) => (t === undefined ? 'torch not installed' : `${(ms / t).toFixed(2)}× torch float32 (${t.toPrecision(3)} ms, ${torch!.threads} thread${torch!.threads === 1 ? '' : 's'})`);
         rows.push({ name: `engines ${label}: ${what}, tfjs (${backend})`, value: tfjs[what], unit: 'ms', detail: `${detail}; ${vsTorch(tfjs[what])}` });
         rows.push({ name: `engines ${label}: ${what}, typed float64`, value: f64[what], unit: 'ms', detail: `${detail}; ${vsTorch(f64[what])}; target ≤ 2×` });
       }

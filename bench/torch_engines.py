@@ -60,7 +60,7 @@ def main():
         g = torch.autograd.grad(mse(model(x), y), params, create_graph=True)
         torch.autograd.grad(sum((gi * vi).sum() for gi, vi in zip(g, v)), params)
 
-    print(json.dumps({"torch": torch.__version__, "forward_ms": median_ms(forward), "gradient_ms": median_ms(gradient), "hvp_ms": median_ms(hvp)}))
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "forward_ms": median_ms(forward), "gradient_ms": median_ms(gradient), "hvp_ms": median_ms(hvp)}))
 
 
 main()

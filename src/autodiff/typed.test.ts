@@ -60,6 +60,29 @@ describe('the typed-array float64 engine (backprop and the R-operator) agrees wi
     console.info(`typed engine without cross-layer blocks: caught, widths [${shapeOf(caught.counterexample[0][0]).sizes.join(', ')}], seed ${caught.seed}`);
   });
 
+  it('past one 4 × 4 block of the product kernel (widths and sample counts over 4, with remainders): gradient and Hessian within the bounds', () => {
+    const wide = fc.tuple(
+      networkArbitrary({ activations: ['relu', 'tanh'], weights: 'dyadic', maxHidden: 2, maxWidth: 11, maxInput: 6, minOutput: 2, maxOutput: 4 }),
+      rawDatasetArbitrary({ values: 'dyadic', minSamples: 5, maxSamples: 9 }),
+      fc.constantFrom('mse' as const, 'cross-entropy' as const),
+    );
+    let widest = 0;
+    fc.assert(
+      fc.property(wide, (c) => {
+        const { net, data, problem } = prepared(c);
+        widest = Math.max(widest, ...shapeOf(net).sizes);
+        expect(hessiansAgree(c, (p) => p.hessian())).toBe(true);
+        if (data.loss === 'mse') {
+          const g = lossGradient(float64Field, net, data);
+          const gb = gradientErrorBound(net, data, u64);
+          problem.gradient().forEach((v, i) => expect(Math.abs(v - g[i]!)).toBeLessThanOrEqual(2 * gb[i]!));
+        }
+      }),
+      runs(20),
+    );
+    expect(widest).toBeGreaterThan(4);
+  });
+
   it('refuses a kink and a wrong-sized vector', () => {
     const net = networkIn(float64Field, { inputSize: 1, layers: [{ weights: [[1]], bias: [0], activation: 'relu' }, { weights: [[1]], activation: 'linear' }] });
     const data = datasetIn(float64Field, { loss: 'mse', inputs: [[0]], targets: [[1]] });

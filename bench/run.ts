@@ -424,32 +424,24 @@ function v2Engine(): void {
   }
 }
 
-/** Wall and CPU medians (ms) of each function over `runs` rounds, the functions alternating so that they share the machine's load. */
-function interleavedMedians(fs: (() => void)[], runs = 15): { wall: number; cpu: number }[] {
-  const cpuMs = () => {
-    const { user, system } = process.cpuUsage();
-    return (user + system) / 1000;
-  };
+/** The median time (ms) of each function over `runs` rounds, the functions alternating so that they share the machine's load. */
+function interleavedMedians(fs: (() => void)[], runs = 21): number[] {
   fs.forEach((f) => f());
-  const samples = fs.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
+  const samples = fs.map((): number[] => []);
   for (let r = 0; r < runs; r++) {
     fs.forEach((f, k) => {
-      const [t0, c0] = [performance.now(), cpuMs()];
+      const t0 = performance.now();
       f();
-      samples[k]!.wall.push(performance.now() - t0);
-      samples[k]!.cpu.push(cpuMs() - c0);
+      samples[k]!.push(performance.now() - t0);
     });
   }
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  return samples.map(({ wall, cpu }) => ({ wall: median(wall), cpu: median(cpu) }));
+  return samples.map((xs) => xs.sort((a, b) => a - b)[Math.floor(runs / 2)]!);
 }
 
 /**
  * The tfjs v2 engine (TensorProblemV2) on ~1e5-parameter conv nets, input →
  * conv 16 → relu → maxpool 2 → conv 32 → relu → flatten → dense → relu →
- * dense 10, 64 samples, mse: loss, gradient and HVP medians (wall time; CPU
- * time too, which other processes on the machine disturb less: tfjs-wasm
- * runs on one thread).
+ * dense 10, 64 samples, mse: loss, gradient and HVP medians.
  */
 async function tensorV2(): Promise<void> {
   const backend = await initTensorBackend();
@@ -462,14 +454,14 @@ async function tensorV2(): Promise<void> {
     const before = tf.memory().numTensors;
     const problem = new TensorProblemV2(net, data);
     const v = Array.from({ length: problem.size }, (_, i) => Math.sin(i));
-    const [loss, gradient, hvp] = interleavedMedians([() => problem.loss(), () => problem.gradient(), () => problem.hvp(v)]) as [{ wall: number; cpu: number }, { wall: number; cpu: number }, { wall: number; cpu: number }];
+    const [lossMs, gradientMs, hvpMs] = interleavedMedians([() => problem.loss(), () => problem.gradient(), () => problem.hvp(v)]) as [number, number, number];
     problem.dispose();
     if (tf.memory().numTensors !== before) throw new Error('tensor leak in the tensor-v2 benchmark');
-    const detail = (t: { cpu: number }) => `${problem.size} params, 64 samples, mse, ${backend}, median of 15; CPU ${t.cpu.toPrecision(3)} ms`;
-    rows.push({ name: `tfjs v2 cnn ${label}: forward+loss`, value: loss.wall, unit: 'ms', detail: detail(loss) });
-    rows.push({ name: `tfjs v2 cnn ${label}: gradient`, value: gradient.wall, unit: 'ms', detail: detail(gradient) });
-    rows.push({ name: `tfjs v2 cnn ${label}: HVP`, value: hvp.wall, unit: 'ms', detail: detail(hvp) });
-    rows.push({ name: `tfjs v2 cnn ${label}: HVP / gradient`, value: hvp.wall / gradient.wall, unit: 'ratio', detail: `target ≤ 3; CPU time ${(hvp.cpu / gradient.cpu).toFixed(2)}` });
+    const detail = `${problem.size} params, 64 samples, mse, ${backend}, median of 21 (loss, gradient and HVP interleaved)`;
+    rows.push({ name: `tfjs v2 cnn ${label}: forward+loss`, value: lossMs, unit: 'ms', detail });
+    rows.push({ name: `tfjs v2 cnn ${label}: gradient`, value: gradientMs, unit: 'ms', detail });
+    rows.push({ name: `tfjs v2 cnn ${label}: HVP`, value: hvpMs, unit: 'ms', detail });
+    rows.push({ name: `tfjs v2 cnn ${label}: HVP / gradient`, value: hvpMs / gradientMs, unit: 'ratio', detail: 'target ≤ 3' });
   }
 }
 

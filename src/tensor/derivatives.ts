@@ -5,7 +5,7 @@
  */
 import { tf } from './backend.js';
 import type { Dataset, Network } from '../network/types.js';
-import { datasetTensors, disposeData, lossTensor, thetaTensor, TWICE_DIFFERENTIABLE, type SmoothOps, type TensorData } from './network.js';
+import { datasetTensors, lossTensor, thetaTensor, TWICE_DIFFERENTIABLE, type SmoothOps, type TensorData } from './network.js';
 import { assertDenseFits, FLOAT_ENTRY_BYTES } from '../linalg/dense.js';
 
 /**
@@ -66,31 +66,29 @@ export function denseHessian(size: number, hvp: (v: number[]) => number[]): numb
   return columns.map((_, i) => columns.map((col, j) => (columns[i]![j]! + col[i]!) / 2));
 }
 
-/** A network and data held as tensors, for repeated derivative calls; dispose() when done. */
-export class TensorProblem {
-  readonly theta: tf.Tensor1D;
-  readonly data: TensorData;
+/**
+ * θ and data held as tensors, for repeated derivative calls; dispose() when
+ * done. A subclass gives L(θ) as a tensor (lossTensor) and the data tensors
+ * it owns; loss, gradient, HVPs and the dense Hessian follow from it.
+ */
+export abstract class TensorProblemBase {
   readonly size: number;
   private readonly derivatives: ThetaDerivatives;
 
-  constructor(
-    readonly net: Network<number>,
-    data: Dataset<number>,
-    private readonly ops: SmoothOps = TWICE_DIFFERENTIABLE,
+  protected constructor(
+    readonly theta: tf.Tensor1D,
+    /** Released by dispose(), with θ. */
+    private readonly owned: readonly tf.Tensor[],
   ) {
-    this.data = datasetTensors(net, data);
-    this.theta = thetaTensor(net);
-    this.size = this.theta.size;
-    this.derivatives = thetaDerivatives((theta) => lossTensor(net, theta, this.data, ops));
-  }
-
-  loss(theta: tf.Tensor1D = this.theta): number {
-    return read(() => lossTensor(this.net, theta, this.data, this.ops))[0]!;
+    this.size = theta.size;
+    this.derivatives = thetaDerivatives((t) => this.lossTensor(t));
   }
 
   /** L(θ) as a differentiable scalar tensor (the caller disposes it, or runs inside tf.tidy). */
-  lossTensor(theta: tf.Tensor1D = this.theta): tf.Scalar {
-    return lossTensor(this.net, theta, this.data, this.ops);
+  abstract lossTensor(theta?: tf.Tensor1D): tf.Scalar;
+
+  loss(theta: tf.Tensor1D = this.theta): number {
+    return read(() => this.lossTensor(theta))[0]!;
   }
 
   gradient(theta: tf.Tensor1D = this.theta): number[] {
@@ -107,8 +105,26 @@ export class TensorProblem {
   }
 
   dispose(): void {
-    this.theta.dispose();
-    disposeData(this.data);
+    tf.dispose([this.theta, ...this.owned]);
+  }
+}
+
+/** A network and data held as tensors, for repeated derivative calls; dispose() when done. */
+export class TensorProblem extends TensorProblemBase {
+  readonly data: TensorData;
+
+  constructor(
+    readonly net: Network<number>,
+    data: Dataset<number>,
+    private readonly ops: SmoothOps = TWICE_DIFFERENTIABLE,
+  ) {
+    const tensors = datasetTensors(net, data);
+    super(thetaTensor(net), [tensors.inputs, tensors.targets]);
+    this.data = tensors;
+  }
+
+  lossTensor(theta: tf.Tensor1D = this.theta): tf.Scalar {
+    return lossTensor(this.net, theta, this.data, this.ops);
   }
 }
 

@@ -23,7 +23,9 @@
  *   constant where the maximum is unique), and gathering
  *   and scattering at fixed positions are each other's adjoints;
  * - average pooling and its transpose likewise;
- * - the dense layer's product, whose adjoints are products again.
+ * - the dense layer's product, whose adjoints are products again;
+ * - the bias add, whose adjoint sums over the batch (and positions), whose
+ *   adjoint broadcasts back.
  *
  * The gradients avoid the wasm backend's slow paths (measured, tfjs 4.22, a
  * 1e5-parameter conv net): conv2dTranspose (about 10× a conv2d of the same
@@ -37,7 +39,7 @@
  */
 import { tf } from './backend.js';
 import { activateTensor, TWICE_DIFFERENTIABLE, type SmoothOps } from './network.js';
-import { denseHessian, hvpOfNumbers, read, thetaDerivatives, type ThetaDerivatives } from './derivatives.js';
+import { TensorProblemBase } from './derivatives.js';
 import { InputError } from '../field/errors.js';
 import type { Dataset } from '../network/types.js';
 import { flattenV2, outputShape, parameterBlocks, size, type LayerV2, type NetworkV2 } from '../network/v2.js';
@@ -314,6 +316,34 @@ function product(a: tf.Tensor2D, b: tf.Tensor2D, aVaries: boolean, bVaries: bool
   return op(...[aVaries ? [a] : [], bVaries ? [b] : []].flat()) as tf.Tensor2D;
 }
 
+// ---------------------------------------------------------------------------
+// The bias, added along the last axis: tfjs's own Sum gradient would build a ones array of the summed
+// shape in JS on every second backprop (0.9e6 entries per HVP of the tensor-v2 bench's 1×28×28 net).
+
+function sumToLast(g: tf.Tensor): tf.Tensor1D {
+  const shape = g.shape;
+  const op = tf.customGrad((x) => ({
+    value: tf.sum(x as tf.Tensor, shape.slice(0, -1).map((_, i) => i)) as tf.Tensor1D,
+    gradFunc: (h) => broadcastLast(h as tf.Tensor1D, shape),
+  }));
+  return op(g) as tf.Tensor1D;
+}
+
+function broadcastLast(b: tf.Tensor1D, shape: number[]): tf.Tensor {
+  // Added to zeros: tf.broadcastTo's Tile kernel is slow on wasm (tens of ms for 1e6 entries, measured).
+  const op = tf.customGrad((x) => ({ value: tf.add(tf.fill(shape, 0), x as tf.Tensor1D), gradFunc: (dy) => sumToLast(dy as tf.Tensor) }));
+  return op(b) as tf.Tensor;
+}
+
+/** z + b along z's last axis (both varying). */
+function addBias(z: tf.Tensor, b: tf.Tensor1D): tf.Tensor {
+  const op = tf.customGrad((x, y) => ({
+    value: tf.add(x as tf.Tensor, y as tf.Tensor),
+    gradFunc: (dy) => [tf.reshape(dy as tf.Tensor, z.shape), sumToLast(dy as tf.Tensor)],
+  }));
+  return op(z, b) as tf.Tensor;
+}
+
 /** Every op twice differentiable: double backprop through them is right. */
 export const TWICE_DIFFERENTIABLE_V2: OpsV2 = { ...TWICE_DIFFERENTIABLE, conv2d: conv2dValid, maxPool: maxPool2d, avgPool: avgPool2d };
 
@@ -340,7 +370,7 @@ function layerForward(pass: Pass, layer: LayerV2<number>, { x, varies }: Value):
     case 'dense': {
       const w = tf.reshape(take(pass), [layer.outputs, layer.inputs]) as tf.Tensor2D;
       let z: tf.Tensor = product(x as tf.Tensor2D, tf.transpose(w), varies, true);
-      if (layer.bias) z = tf.add(z, take(pass));
+      if (layer.bias) z = addBias(z, take(pass));
       return { x: z, varies: true };
     }
     case 'conv2d': {
@@ -348,7 +378,7 @@ function layerForward(pass: Pass, layer: LayerV2<number>, { x, varies }: Value):
       const p = layer.padding;
       const padded = p > 0 ? tf.pad(x as tf.Tensor4D, [[0, 0], [p, p], [p, p], [0, 0]]) : (x as tf.Tensor4D);
       let z: tf.Tensor = ops.conv2d(padded, w, layer.stride, varies);
-      if (layer.bias) z = tf.add(z, take(pass));
+      if (layer.bias) z = addBias(z, take(pass));
       return { x: z, varies: true };
     }
     case 'maxpool2d':
@@ -426,11 +456,8 @@ function lossOfOutputs(out: tf.Tensor2D, data: TensorDataV2, ops: SmoothOps): tf
 }
 
 /** A v2 network and data held as tensors, for repeated derivative calls; dispose() when done. */
-export class TensorProblemV2 {
-  readonly theta: tf.Tensor1D;
-  readonly size: number;
+export class TensorProblemV2 extends TensorProblemBase {
   private readonly data: TensorDataV2;
-  private readonly derivatives: ThetaDerivatives;
 
   constructor(
     readonly net: NetworkV2<number>,
@@ -443,10 +470,8 @@ export class TensorProblemV2 {
     const targets = tf.tidy(() =>
       data.loss === 'mse' ? tf.tensor2d(data.targets, [data.targets.length, outputs], 'float32') : (tf.oneHot(tf.tensor1d(data.targets, 'int32'), outputs).toFloat() as tf.Tensor2D),
     );
+    super(tf.tensor1d(flattenV2(net), 'float32'), [inputs, targets]);
     this.data = { loss: data.loss, inputs, targets };
-    this.theta = tf.tensor1d(flattenV2(net), 'float32');
-    this.size = this.theta.size;
-    this.derivatives = thetaDerivatives((theta) => this.lossTensor(theta));
   }
 
   /** f_θ(X), samples × outputs (the caller disposes it, or runs inside tf.tidy). */
@@ -467,26 +492,5 @@ export class TensorProblemV2 {
     } finally {
       out.dispose();
     }
-  }
-
-  loss(theta: tf.Tensor1D = this.theta): number {
-    return read(() => this.lossTensor(theta))[0]!;
-  }
-
-  gradient(theta: tf.Tensor1D = this.theta): number[] {
-    return read(() => this.derivatives.gradient(theta));
-  }
-
-  hvp(v: readonly number[], theta: tf.Tensor1D = this.theta): number[] {
-    return hvpOfNumbers(this.derivatives, theta, v);
-  }
-
-  /** Dense Hessian from P HVPs with the unit vectors, symmetrised (H + Hᵀ)/2. */
-  hessian(theta: tf.Tensor1D = this.theta): number[][] {
-    return denseHessian(this.size, (v) => this.hvp(v, theta));
-  }
-
-  dispose(): void {
-    tf.dispose([this.theta, this.data.inputs, this.data.targets]);
   }
 }

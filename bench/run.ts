@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fitDataset, fitSymmetry, networkArbitrary, rawDatasetArbitrary, rawSymmetryArbitrary } from '../src/arbitraries/index.js';
-import { float64Field, rationalField, type Field } from '../src/field/index.js';
+import { float64Field, rationalField, type Field, type Scalar } from '../src/field/index.js';
 import { terminatingField } from '../src/field/terminating.js';
 import { datasetIn, flatten, forward, networkIn, parameterCount, randomDataset, randomNetwork, shapeOf, unflatten } from '../src/network/index.js';
 import { applyMap, symmetryMap } from '../src/symmetry/index.js';
@@ -29,6 +29,7 @@ import { flattenV2, mapNetworkV2, networkV2In, parameterCountV2, unflattenV2, ty
 import { lossV2, recordV2 } from '../src/network/v2-forward.js';
 import { lossHessianV2, lossHessianVectorProductV2 } from '../src/autodiff/v2.js';
 import { outputDerivatives } from '../src/autodiff/derivatives.js';
+import { TensorProblemV2 } from '../src/tensor/v2.js';
 
 interface Row {
   name: string;
@@ -439,6 +440,47 @@ function v2Engine(): void {
   }
 }
 
+/** The median time (ms) of each function over `runs` rounds, the functions alternating so that they share the machine's load. */
+function interleavedMedians(fs: (() => void)[], runs = 21): number[] {
+  fs.forEach((f) => f());
+  const samples = fs.map((): number[] => []);
+  for (let r = 0; r < runs; r++) {
+    fs.forEach((f, k) => {
+      const t0 = performance.now();
+      f();
+      samples[k]!.push(performance.now() - t0);
+    });
+  }
+  return samples.map((xs) => xs.sort((a, b) => a - b)[Math.floor(runs / 2)]!);
+}
+
+/**
+ * The tfjs v2 engine (TensorProblemV2) on ~1e5-parameter conv nets, input →
+ * conv 16 → relu → maxpool 2 → conv 32 → relu → flatten → dense → relu →
+ * dense 10, 64 samples, mse: loss, gradient and HVP medians.
+ */
+async function tensorV2(): Promise<void> {
+  const backend = await initTensorBackend();
+  for (const [label, inputShape, hidden] of [['1×28×28', [1, 28, 28], 25], ['3×16×16', [3, 16, 16], 122]] as const) {
+    const cnn = randomNetworkV2({ architecture: 'cnn', inputShape: [...inputShape], stages: [{ width: 16, kernel: 3, pool: { type: 'maxpool2d', size: 2 } }, { width: 32, kernel: 3 }], outputSize: hidden, activation: 'relu', bias: true }, 5);
+    const head = randomNetworkV2({ architecture: 'mlp', inputShape: [hidden], stages: [], outputSize: 10, activation: 'relu', bias: true }, 6);
+    const raw: NetworkV2<Scalar> = { inputShape: cnn.inputShape, layers: [...cnn.layers, { type: 'activation', activation: 'relu' }, ...head.layers] };
+    const net = networkV2In(float64Field, raw);
+    const data = datasetIn(float64Field, randomDatasetV2(raw, { samples: 64, loss: 'mse' }, 7));
+    const before = tf.memory().numTensors;
+    const problem = new TensorProblemV2(net, data);
+    const v = Array.from({ length: problem.size }, (_, i) => Math.sin(i));
+    const [lossMs, gradientMs, hvpMs] = interleavedMedians([() => problem.loss(), () => problem.gradient(), () => problem.hvp(v)]) as [number, number, number];
+    problem.dispose();
+    if (tf.memory().numTensors !== before) throw new Error('tensor leak in the tensor-v2 benchmark');
+    const detail = `${problem.size} params, 64 samples, mse, ${backend}, median of 21 (loss, gradient and HVP interleaved)`;
+    rows.push({ name: `tfjs v2 cnn ${label}: forward+loss`, value: lossMs, unit: 'ms', detail });
+    rows.push({ name: `tfjs v2 cnn ${label}: gradient`, value: gradientMs, unit: 'ms', detail });
+    rows.push({ name: `tfjs v2 cnn ${label}: HVP`, value: hvpMs, unit: 'ms', detail });
+    rows.push({ name: `tfjs v2 cnn ${label}: HVP / gradient`, value: hvpMs / gradientMs, unit: 'ratio', detail: 'target ≤ 3' });
+  }
+}
+
 /** The vector-dual forward pass alone (the recording, without its backward), for operation counts; P tangents as in the whole network. */
 function forwardOnly(F: Field<ExactValue>, net: NetworkV2<ExactValue>, data: Dataset<ExactValue>, P: number): void {
   const D = vectorDualField(F);
@@ -463,6 +505,7 @@ const SECTIONS: Record<string, () => unknown> = {
   cli: cliStartup,
   exec: () => execBenchmarks(rows),
   v2: v2Engine,
+  'tensor-v2': tensorV2,
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen) if (!(name in SECTIONS)) throw new Error(`unknown bench section "${name}" (expected one of ${Object.keys(SECTIONS).join(', ')})`);

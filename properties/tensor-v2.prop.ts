@@ -14,11 +14,12 @@ import { expectFailure, runs } from '../src/arbitraries/index.js';
 import { FLOAT32_UNIT_ROUNDOFF as u32, FLOAT64_UNIT_ROUNDOFF as u64, float64Field as F } from '../src/field/index.js';
 import { Rng } from '../src/field/random.js';
 import type { ActivationName, Dataset } from '../src/network/types.js';
-import { layerOutputShape, parameterCountV2, sequenceShapes, size, someLayer, walkLayers, type Conv2dLayer, type DenseLayer, type LayerV2, type NetworkV2 } from '../src/network/v2.js';
+import { layerOutputShape, parameterCountV2, sequenceShapes, size, someLayer, walkLayers, type LayerV2, type NetworkV2 } from '../src/network/v2.js';
 import { lossHessianV2, lossHessianVectorProductV2 } from '../src/autodiff/v2.js';
 import { hessianErrorBoundV2, hvpErrorBoundV2 } from '../src/autodiff/v2-bounds.js';
 import { initTensorBackend, tf } from '../src/tensor/index.js';
 import { convFilterGradient, convInputGradient, TensorProblemV2, TWICE_DIFFERENTIABLE_V2, type OpsV2 } from '../src/tensor/v2.js';
+import { floatLayers } from '../src/tensor/v2-fixtures.js';
 
 beforeAll(async () => {
   await initTensorBackend();
@@ -63,29 +64,9 @@ const caseArbitrary: fc.Arbitrary<Case> = fc
   })
   .map((p): Case => {
     const rng = new Rng(p.seed);
-    const normal = (n: number, scale = 1) => Array.from({ length: n }, () => scale * rng.normal());
-    const conv = (inC: number, outC: number, kh: number, kw: number, stride: number, padding: number, bias = p.bias): Conv2dLayer<number> => ({
-      type: 'conv2d',
-      inChannels: inC,
-      outChannels: outC,
-      kernelHeight: kh,
-      kernelWidth: kw,
-      stride,
-      padding,
-      weights: normal(outC * inC * kh * kw, 1 / Math.sqrt(inC * kh * kw)),
-      ...(bias && { bias: normal(outC, 0.3) }),
-    });
-    const dense = (inputs: number, outputs: number, bias = p.bias): DenseLayer<number> => ({ type: 'dense', inputs, outputs, weights: normal(inputs * outputs, 1 / Math.sqrt(inputs)), ...(bias && { bias: normal(outputs, 0.3) }) });
-    const act: LayerV2<number> = p.activation === 'leaky-relu' ? { type: 'activation', activation: 'leaky-relu', slope: 0.2 } : { type: 'activation', activation: p.activation };
-    const batchnorm = (C: number, mode: 'eval' | 'train'): LayerV2<number> => ({
-      type: 'batchnorm',
-      mode,
-      gamma: normal(C).map((g) => 1 + 0.3 * g),
-      beta: normal(C, 0.3),
-      runningMean: normal(C, 0.3),
-      runningVariance: normal(C).map((v) => 1 + 0.5 * Math.tanh(v)),
-      epsilon: Array.from({ length: C }, () => p.epsilon),
-    });
+    const { normal, conv, dense, act: activation, batchnorm: normalisation } = floatLayers(rng, { bias: p.bias });
+    const act = activation(p.activation, p.activation === 'leaky-relu' ? 0.2 : undefined);
+    const batchnorm = (C: number, mode: 'eval' | 'train') => normalisation(C, mode, p.epsilon);
     const [kh, kw] = p.kernel;
     // No window entirely in the padding (a constant there is a kink or a tie to the reference, which then refuses the case).
     const padding = kh >= 2 && kw >= 2 ? p.padding : 0;

@@ -314,6 +314,10 @@ export {
   tensorHessian,
 } from './tensor/derivatives.js';
 export {
+  /** Outputs, loss, gradient, Hessian-vector products and Hessian of a v2 network on a dataset, in TensorFlow.js. */
+  TensorProblemV2,
+} from './tensor/v2.js';
+export {
   /** Outputs and loss in TensorFlow.js, read back as numbers. */
   tensorForward,
   /** The smooth ops a tensor forward pass uses (tanh, softplus, log-sum-exp). */

@@ -3,37 +3,20 @@ import { FLOAT32_UNIT_ROUNDOFF as u32, FLOAT64_UNIT_ROUNDOFF as u64, float64Fiel
 import { InputError } from '../field/errors.js';
 import { Rng } from '../field/random.js';
 import type { Dataset } from '../network/types.js';
-import { outputShape, parameterCountV2, size, type Conv2dLayer, type DenseLayer, type LayerV2, type NetworkV2 } from '../network/v2.js';
+import { outputShape, parameterCountV2, size, type Conv2dLayer, type NetworkV2 } from '../network/v2.js';
 import { forwardV2, lossV2 } from '../network/v2-forward.js';
 import { lossGradientV2 } from '../autodiff/v2.js';
 import { forwardErrorBoundV2, gradientErrorBoundV2, lossErrorBoundV2 } from '../autodiff/v2-bounds.js';
 import { initTensorBackend, tf } from './backend.js';
 import { avgPool2d, conv2dValid, convInputGradient, maxPool2d, TensorProblemV2 } from './v2.js';
+import { floatLayers } from './v2-fixtures.js';
 
 const backend = await initTensorBackend();
 
 /** float32 against float64: both engines' errors, and the conversion of every leaf to float32. */
 const ENGINES = { u: u32 + u64, inputPerturbation: u32 };
 
-const rng = new Rng(2024);
-const normal = (n: number, scale = 1) => Array.from({ length: n }, () => scale * rng.normal());
-
-function conv(inC: number, outC: number, kh: number, kw: number, stride = 1, padding = 0, bias = true): Conv2dLayer<number> {
-  const layer: Conv2dLayer<number> = { type: 'conv2d', inChannels: inC, outChannels: outC, kernelHeight: kh, kernelWidth: kw, stride, padding, weights: normal(outC * inC * kh * kw, 1 / Math.sqrt(inC * kh * kw)) };
-  if (bias) layer.bias = normal(outC, 0.3);
-  return layer;
-}
-const dense = (inputs: number, outputs: number, bias = true): DenseLayer<number> => ({ type: 'dense', inputs, outputs, weights: normal(inputs * outputs, 1 / Math.sqrt(inputs)), ...(bias && { bias: normal(outputs, 0.3) }) });
-const act = (activation: 'relu' | 'tanh' | 'softplus' | 'leaky-relu' | 'abs', slope?: number): LayerV2<number> => ({ type: 'activation', activation, ...(slope !== undefined && { slope }) });
-const batchnorm = (C: number, mode: 'eval' | 'train'): LayerV2<number> => ({
-  type: 'batchnorm',
-  mode,
-  gamma: normal(C).map((g) => 1 + 0.3 * g),
-  beta: normal(C, 0.3),
-  runningMean: normal(C, 0.3),
-  runningVariance: normal(C).map((v) => 1 + 0.4 * Math.tanh(v)),
-  epsilon: Array.from({ length: C }, () => 1e-3),
-});
+const { normal, conv, dense, act, batchnorm } = floatLayers(new Rng(2024));
 
 /** Every layer kind, strides, padding, non-square kernels and inputs, both residual skips. */
 const NETWORKS: Record<string, NetworkV2<number>> = {

@@ -19,16 +19,27 @@
  *   a transposed convolution, and the filter gradient, a dilated
  *   convolution of the swapped-axes input with the output gradient) forms a
  *   family closed under differentiation;
- * - max pooling gathers each window's maximum (its position from
- *   maxPoolWithArgmax, constant where the maximum is unique), and gathering
+ * - max pooling gathers each window's maximum (its position found in JS,
+ *   constant where the maximum is unique), and gathering
  *   and scattering at fixed positions are each other's adjoints;
- * - average pooling and its transpose likewise.
+ * - average pooling and its transpose likewise;
+ * - the dense layer's product, whose adjoints are products again;
+ * - the bias add, whose adjoint sums over the batch (and positions), whose
+ *   adjoint broadcasts back.
+ *
+ * The gradients avoid the wasm backend's slow paths (measured, tfjs 4.22, a
+ * 1e5-parameter conv net): conv2dTranspose (about 10× a conv2d of the same
+ * size), matMul with a transposed operand (about 10× a plain one on
+ * pre-transposed operands) and gather (about 10× gatherND). So the
+ * transposed convolution is a conv2d of the dilated, padded gradient with
+ * the flipped filter, products take explicitly transposed operands, and
+ * pooling gathers with gatherND.
  *
  * Every function here is tidy: it leaks no tensors.
  */
 import { tf } from './backend.js';
 import { activateTensor, TWICE_DIFFERENTIABLE, type SmoothOps } from './network.js';
-import { denseHessian, hvpOfNumbers, read, thetaDerivatives, type ThetaDerivatives } from './derivatives.js';
+import { TensorProblemBase } from './derivatives.js';
 import { InputError } from '../field/errors.js';
 import type { Dataset } from '../network/types.js';
 import { flattenV2, outputShape, parameterBlocks, size, type LayerV2, type NetworkV2 } from '../network/v2.js';
@@ -74,12 +85,35 @@ export function convFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, 
   });
 }
 
+/**
+ * The transposed 'valid' convolution (∂L/∂x from ∂L/∂y) as a plain stride-1
+ * conv2d: ȳ dilated by s (s − 1 zeros between entries), padded by k − 1
+ * (and at the end by the rows and columns the stride skipped), convolved
+ * with the filter flipped in space, in and out channels swapped.
+ */
+function transposedConv(dy: tf.Tensor4D, filter: tf.Tensor4D, [N, H, W]: Shape4, stride: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [, oh, ow, O] = dy.shape;
+    const [kh, kw] = filter.shape;
+    let d = dy;
+    if (stride > 1) {
+      const s = stride;
+      const spread = tf.pad(tf.reshape(dy, [N, oh, 1, ow, 1, O]), [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]);
+      d = tf.slice(tf.reshape(spread, [N, oh * s, ow * s, O]), [0, 0, 0, 0], [N, (oh - 1) * s + 1, (ow - 1) * s + 1, O]) as tf.Tensor4D;
+    }
+    const [dh, dw] = [d.shape[1], d.shape[2]];
+    const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [kh - 1, H - dh], [kw - 1, W - dw], [0, 0]];
+    return tf.conv2d(d, flipped, 1, pad);
+  });
+}
+
 function bilinearValue(kind: Bilinear, a: tf.Tensor4D, b: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
   switch (kind) {
     case 'conv':
       return tf.conv2d(a, b, g.stride, 'valid');
     case 'input':
-      return tf.conv2dTranspose(a, b, g.input, g.stride, 'valid');
+      return transposedConv(a, b, g.input, g.stride);
     case 'filter':
       return convFilterGradient(a, b, g.filter[0], g.filter[1], g.stride);
   }
@@ -139,7 +173,7 @@ function gatherAt(u: tf.Tensor, at: tf.Tensor, shape: number[]): tf.Tensor {
   const op = tf.customGrad((x, save) => {
     (save as tf.GradSaveFunc)([at]);
     return {
-      value: tf.reshape(tf.gather(tf.reshape(x as tf.Tensor, [-1]), tf.reshape(at, [-1])), shape),
+      value: tf.reshape(tf.gatherND(tf.reshape(x as tf.Tensor, [-1]), tf.reshape(at, [-1, 1])), shape),
       gradFunc: (dy, saved) => scatterAt(dy as tf.Tensor, saved[0]!, (x as tf.Tensor).shape),
     };
   });
@@ -210,7 +244,7 @@ function avgPoolTranspose(dy: tf.Tensor4D, inputShape: Shape4, size: number, str
       const [N, H, W, C] = inputShape;
       const [, oh, ow] = dy.shape;
       const perChannel = tf.reshape(tf.transpose(g as tf.Tensor4D, [0, 3, 1, 2]), [N * C, oh, ow, 1]) as tf.Tensor4D;
-      const spread = tf.conv2dTranspose(perChannel, tf.fill([size, size, 1, 1], 1 / (size * size)) as tf.Tensor4D, [N * C, H, W, 1], stride, 'valid');
+      const spread = transposedConv(perChannel, tf.fill([size, size, 1, 1], 1 / (size * size)) as tf.Tensor4D, [N * C, H, W, 1], stride);
       return tf.transpose(tf.reshape(spread, [N, C, H, W]), [0, 2, 3, 1]) as tf.Tensor4D;
     }),
     gradFunc: (h) => avgPool2d(h as tf.Tensor4D, size, stride),
@@ -259,6 +293,57 @@ export function batchNormalize(z: tf.Tensor, axes: number[], epsilon: readonly n
   return op(z) as tf.Tensor;
 }
 
+// ---------------------------------------------------------------------------
+// The dense layer's product a·b, its adjoints again plain products of explicitly transposed operands.
+
+/** a·b, differentiable in its varying operands: ā = h·bᵀ, b̄ = aᵀ·h. */
+function product(a: tf.Tensor2D, b: tf.Tensor2D, aVaries: boolean, bVaries: boolean): tf.Tensor2D {
+  if (!aVaries && !bVaries) return tf.matMul(a, b);
+  const op = tf.customGrad((...args: unknown[]) => {
+    (args[args.length - 1] as tf.GradSaveFunc)([a, b]);
+    return {
+      value: tf.matMul(a, b),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const h = dy as tf.Tensor2D;
+        const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const grads: tf.Tensor[] = [];
+        if (aVaries) grads.push(product(h, tf.transpose(sb), true, bVaries));
+        if (bVaries) grads.push(product(tf.transpose(sa), h, aVaries, true));
+        return grads;
+      },
+    };
+  });
+  return op(...[aVaries ? [a] : [], bVaries ? [b] : []].flat()) as tf.Tensor2D;
+}
+
+// ---------------------------------------------------------------------------
+// The bias, added along the last axis: tfjs's own Sum gradient would build a ones array of the summed
+// shape in JS on every second backprop (0.9e6 entries per HVP of the tensor-v2 bench's 1×28×28 net).
+
+function sumToLast(g: tf.Tensor): tf.Tensor1D {
+  const shape = g.shape;
+  const op = tf.customGrad((x) => ({
+    value: tf.sum(x as tf.Tensor, shape.slice(0, -1).map((_, i) => i)) as tf.Tensor1D,
+    gradFunc: (h) => broadcastLast(h as tf.Tensor1D, shape),
+  }));
+  return op(g) as tf.Tensor1D;
+}
+
+function broadcastLast(b: tf.Tensor1D, shape: number[]): tf.Tensor {
+  // Added to zeros: tf.broadcastTo's Tile kernel is slow on wasm (tens of ms for 1e6 entries, measured).
+  const op = tf.customGrad((x) => ({ value: tf.add(tf.fill(shape, 0), x as tf.Tensor1D), gradFunc: (dy) => sumToLast(dy as tf.Tensor) }));
+  return op(b) as tf.Tensor;
+}
+
+/** z + b along z's last axis (both varying). */
+function addBias(z: tf.Tensor, b: tf.Tensor1D): tf.Tensor {
+  const op = tf.customGrad((x, y) => ({
+    value: tf.add(x as tf.Tensor, y as tf.Tensor),
+    gradFunc: (dy) => [tf.reshape(dy as tf.Tensor, z.shape), sumToLast(dy as tf.Tensor)],
+  }));
+  return op(z, b) as tf.Tensor;
+}
+
 /** Every op twice differentiable: double backprop through them is right. */
 export const TWICE_DIFFERENTIABLE_V2: OpsV2 = { ...TWICE_DIFFERENTIABLE, conv2d: conv2dValid, maxPool: maxPool2d, avgPool: avgPool2d };
 
@@ -284,8 +369,8 @@ function layerForward(pass: Pass, layer: LayerV2<number>, { x, varies }: Value):
   switch (layer.type) {
     case 'dense': {
       const w = tf.reshape(take(pass), [layer.outputs, layer.inputs]) as tf.Tensor2D;
-      let z = tf.matMul(x as tf.Tensor2D, w, false, true) as tf.Tensor;
-      if (layer.bias) z = tf.add(z, take(pass));
+      let z: tf.Tensor = product(x as tf.Tensor2D, tf.transpose(w), varies, true);
+      if (layer.bias) z = addBias(z, take(pass));
       return { x: z, varies: true };
     }
     case 'conv2d': {
@@ -293,7 +378,7 @@ function layerForward(pass: Pass, layer: LayerV2<number>, { x, varies }: Value):
       const p = layer.padding;
       const padded = p > 0 ? tf.pad(x as tf.Tensor4D, [[0, 0], [p, p], [p, p], [0, 0]]) : (x as tf.Tensor4D);
       let z: tf.Tensor = ops.conv2d(padded, w, layer.stride, varies);
-      if (layer.bias) z = tf.add(z, take(pass));
+      if (layer.bias) z = addBias(z, take(pass));
       return { x: z, varies: true };
     }
     case 'maxpool2d':
@@ -346,8 +431,11 @@ export function inputTensor(net: NetworkV2<unknown>, inputs: readonly (readonly 
   inputs.forEach((row, s) => {
     if (row.length !== n) throw new InputError(`inputs[${s}]`, `${row.length} numbers`, `${n} numbers (input shape [${net.inputShape.join(', ')}], flattened C·H·W)`);
   });
+  // One Float32Array: tf.tensor2d on nested arrays flattens and converts them entry by entry.
+  const values = new Float32Array(inputs.length * n);
+  inputs.forEach((row, s) => values.set(row, s * n));
   return tf.tidy(() => {
-    const flat = tf.tensor2d(inputs as number[][], [inputs.length, n], 'float32');
+    const flat = tf.tensor2d(values, [inputs.length, n], 'float32');
     if (net.inputShape.length !== 3) return flat;
     const [C, H, W] = net.inputShape as [number, number, number];
     return tf.transpose(tf.reshape(flat, [inputs.length, C, H, W]), [0, 2, 3, 1]);
@@ -368,11 +456,8 @@ function lossOfOutputs(out: tf.Tensor2D, data: TensorDataV2, ops: SmoothOps): tf
 }
 
 /** A v2 network and data held as tensors, for repeated derivative calls; dispose() when done. */
-export class TensorProblemV2 {
-  readonly theta: tf.Tensor1D;
-  readonly size: number;
+export class TensorProblemV2 extends TensorProblemBase {
   private readonly data: TensorDataV2;
-  private readonly derivatives: ThetaDerivatives;
 
   constructor(
     readonly net: NetworkV2<number>,
@@ -385,10 +470,8 @@ export class TensorProblemV2 {
     const targets = tf.tidy(() =>
       data.loss === 'mse' ? tf.tensor2d(data.targets, [data.targets.length, outputs], 'float32') : (tf.oneHot(tf.tensor1d(data.targets, 'int32'), outputs).toFloat() as tf.Tensor2D),
     );
+    super(tf.tensor1d(flattenV2(net), 'float32'), [inputs, targets]);
     this.data = { loss: data.loss, inputs, targets };
-    this.theta = tf.tensor1d(flattenV2(net), 'float32');
-    this.size = this.theta.size;
-    this.derivatives = thetaDerivatives((theta) => this.lossTensor(theta));
   }
 
   /** f_θ(X), samples × outputs (the caller disposes it, or runs inside tf.tidy). */
@@ -409,26 +492,5 @@ export class TensorProblemV2 {
     } finally {
       out.dispose();
     }
-  }
-
-  loss(theta: tf.Tensor1D = this.theta): number {
-    return read(() => this.lossTensor(theta))[0]!;
-  }
-
-  gradient(theta: tf.Tensor1D = this.theta): number[] {
-    return read(() => this.derivatives.gradient(theta));
-  }
-
-  hvp(v: readonly number[], theta: tf.Tensor1D = this.theta): number[] {
-    return hvpOfNumbers(this.derivatives, theta, v);
-  }
-
-  /** Dense Hessian from P HVPs with the unit vectors, symmetrised (H + Hᵀ)/2. */
-  hessian(theta: tf.Tensor1D = this.theta): number[][] {
-    return denseHessian(this.size, (v) => this.hvp(v, theta));
-  }
-
-  dispose(): void {
-    tf.dispose([this.theta, this.data.inputs, this.data.targets]);
   }
 }

@@ -328,6 +328,30 @@ async function engineTimes(): Promise<void> {
   }
 }
 
+/**
+ * `flatcheck witness hessian` end to end (the CLI, its start-up included) on
+ * a 16-96-80-4 MLP (~1e4 parameters, 64 samples) whose weights and data are
+ * float32 values written as JSON decimals, as a trained network's are.
+ */
+function witnessTimes(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'flatcheck-bench-witness-'));
+  const toFloat32 = (x: unknown) => (typeof x === 'number' ? Math.fround(x) : x);
+  const raw = randomNetwork({ inputSize: 16, hidden: [96, 80], outputSize: 4, activation: 'relu', bias: true }, 13);
+  const net = { ...raw, layers: raw.layers.map((l) => ({ ...l, weights: l.weights.map((r) => r.map(toFloat32)), ...(l.bias ? { bias: l.bias.map(toFloat32) } : {}) })) };
+  const data = randomDataset({ inputSize: 16, outputSize: 4, samples: 64, loss: 'mse' }, 14);
+  writeFileSync(join(dir, 'net.json'), JSON.stringify({ format: 'flatcheck.network/v1', ...net }));
+  writeFileSync(join(dir, 'data.json'), JSON.stringify({ format: 'flatcheck.dataset/v1', ...data, inputs: data.inputs.map((r) => r.map(toFloat32)), targets: (data.targets as unknown[]).map((r) => (Array.isArray(r) ? r.map(toFloat32) : r)) }));
+  const bin = new URL('../bin/flatcheck.mjs', import.meta.url).pathname;
+  try {
+    const start = performance.now();
+    const out = JSON.parse(execFileSync(process.execPath, [bin, 'witness', 'hessian', '--net', join(dir, 'net.json'), '--data', join(dir, 'data.json'), '--bound', '1e12', '--json'], { encoding: 'utf8' })) as { certificate: { holds: boolean } };
+    const seconds = (performance.now() - start) / 1000;
+    rows.push({ name: `witness hessian, ${parameterCount(shapeOf(raw))} params`, value: seconds, unit: 's', detail: `64 samples, float32 weights, bound 1e12; certificate holds: ${String(out.certificate.holds)}; target ≤ 60 s` });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** terminatingField counting its arithmetic results, and those off its fast path: Fractions, or BigInt mantissas. */
 function countingField(): { F: Field<ExactValue>; counts: { ops: number; fractions: number; bigints: number } } {
   const T = terminatingField;
@@ -502,6 +526,7 @@ const SECTIONS: Record<string, () => unknown> = {
   hessian: exactHessianTimes,
   fields: exactFieldTimes,
   engines: engineTimes,
+  witness: witnessTimes,
   cli: cliStartup,
   exec: () => execBenchmarks(rows),
   v2: v2Engine,

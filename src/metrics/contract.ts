@@ -14,6 +14,7 @@ import { forwardV2, lossV2 } from '../network/v2-forward.js';
 import { networkV2ToJson } from '../network/json-v2.js';
 import { lossGradientV2, lossHessianV2, lossHessianVectorProductV2 } from '../autodiff/v2.js';
 import { PIECEWISE_LINEAR, lossGradient, lossHessian } from '../autodiff/derivatives.js';
+import { Float64Problem } from '../autodiff/typed.js';
 import type { tf } from '../tensor/backend.js';
 import type { TensorProblem } from '../tensor/derivatives.js';
 import type * as Smooth from '../tensor/smooth.js';
@@ -99,6 +100,7 @@ function mlpEngine(net: Network<number>, data: Dataset<number>): Engine {
   const at = (t?: readonly number[]) => (t ? unflatten(net, t) : net);
   const closedForm = net.layers.every((l) => PIECEWISE_LINEAR.includes(l.activation));
   const hessian = (t?: readonly number[]) => lossHessian(F, at(t), data);
+  let typed: Float64Problem | undefined;
   return {
     network: networkToJson(F, net),
     theta: flatten(net),
@@ -106,7 +108,8 @@ function mlpEngine(net: Network<number>, data: Dataset<number>): Engine {
     loss: (t) => loss(F, at(t), data),
     ...(closedForm && {
       gradient: (t?: readonly number[]) => lossGradient(F, at(t), data),
-      hvp: (v: number[], t?: readonly number[]) => hessian(t).map((row) => row.reduce((s, h, j) => s + h * v[j]!, 0)),
+      // The typed engine's R-operator: O(N·P) per product, no P × P Hessian (its values agree with the field code to rounding).
+      hvp: (v: number[], t?: readonly number[]) => Array.from((typed ??= new Float64Problem(net, data)).hvp(v, t)),
       hessian,
     }),
     tensors: async () => {

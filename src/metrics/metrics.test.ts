@@ -74,6 +74,25 @@ describe('the metric context', () => {
   });
 });
 
+describe('the metric context on an MLP: Hessian-vector products', () => {
+  it('ctx.hvp(v, θ) is H(θ)·v of ctx.hessian(θ), at θ and at another point, to float64 rounding', async () => {
+    const ctx = await metricContext(net, data, 1);
+    const P = ctx.theta.length;
+    const v = Array.from({ length: P }, (_, i) => Math.sin(i + 1));
+    const other = ctx.theta.map((x, i) => x * (1 + 0.01 * Math.cos(i)));
+    for (const theta of [undefined, other]) {
+      const H = ctx.hessian(theta);
+      const expected = H.map((row) => row.reduce((s, h, j) => s + h * v[j]!, 0));
+      const got = ctx.hvp(v, theta);
+      // Two float64 evaluations of the same sums in other orders: a few hundred roundings of 2^-53 of Σ|H_ij v_j|.
+      H.forEach((row, i) => expect(Math.abs(got[i]! - expected[i]!), `entry ${i}`).toBeLessThanOrEqual(1e-12 * row.reduce((s, h, j) => s + Math.abs(h * v[j]!), 0) + 1e-300));
+    }
+    // Could fail: the Hessian at the other point is not the one at θ.
+    expect(ctx.hvp(v, other)).not.toEqual(ctx.hvp(v));
+    ctx.dispose();
+  });
+});
+
 describe('the metric context on a layered network', () => {
   it('gives the v2 network as its file, float64 derivatives by reverse mode, and ctx.tf from the v2 tensor engine, leaving no tensors', async () => {
     const { tf } = await import('../tensor/backend.js');

@@ -70,6 +70,11 @@ function euclideanNorm(v: ArrayLike<number>): number {
   return scale * Math.sqrt(sum);
 }
 
+/** A curvature metric from the dense float Hessian. */
+function fromDense(metric: 'hessian-trace' | 'hessian-frobenius' | 'hessian-spectral-norm', H: number[][]): Value {
+  return { value: metric === 'hessian-trace' ? denseTrace(H) : metric === 'hessian-frobenius' ? frobeniusNorm(H) : spectralNorm(H), method: 'dense' };
+}
+
 /** A curvature metric from Hessian-vector products only, with the method and its error estimate. */
 function fromProducts(metric: 'hessian-trace' | 'hessian-frobenius' | 'hessian-spectral-norm', hvp: Hvp, P: number): Value {
   if (metric === 'hessian-spectral-norm') {
@@ -125,10 +130,7 @@ async function evalMlp(metric: Metric, engine: Engine, raw: ScalarNetwork, rawDa
       // float64, piecewise linear: the trace from the diagonal alone, deterministic and O(N·O·P).
       else if (P > DENSE_LIMIT && metric === 'hessian-trace' && !problem && net.layers.every((l) => PIECEWISE_LINEAR.includes(l.activation))) result = { value: lossHessianDiagonal(float64Field, net, data).reduce((a, b) => a + b, 0), method: 'diagonal' };
       else if (P > DENSE_LIMIT) result = fromProducts(metric, hvp, P);
-      else {
-        const H = finiteHessian(problem?.hessian() ?? lossHessian(float64Field, net, data));
-        result = { value: metric === 'hessian-trace' ? denseTrace(H) : metric === 'hessian-frobenius' ? frobeniusNorm(H) : spectralNorm(H), method: 'dense' };
-      }
+      else result = fromDense(metric, finiteHessian(problem?.hessian() ?? lossHessian(float64Field, net, data)));
       assertFinite([result.value as number], '--engine', engine, `the ${metric}`);
     } finally {
       problem?.dispose();
@@ -179,10 +181,7 @@ async function evalV2(metric: Metric, engine: Engine, raw: NetworkV2<Scalar>, ra
     if (metric === 'loss') result = { value: problem?.loss() ?? lossV2(F, net, data) };
     else if (metric === 'gradient-norm') result = { value: euclideanNorm(problem?.gradient() ?? lossGradientV2(F, net, data)) };
     else if (P > DENSE_LIMIT) result = fromProducts(metric, hvp, P);
-    else {
-      const H = finiteHessian(problem?.hessian() ?? lossHessianV2(F, net, data));
-      result = { value: metric === 'hessian-trace' ? denseTrace(H) : metric === 'hessian-frobenius' ? frobeniusNorm(H) : spectralNorm(H), method: 'dense' };
-    }
+    else result = fromDense(metric, finiteHessian(problem?.hessian() ?? lossHessianV2(F, net, data)));
     assertFinite([result.value as number], '--engine', engine, `the ${metric}`);
   } finally {
     problem?.dispose();

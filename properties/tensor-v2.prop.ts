@@ -194,13 +194,15 @@ describe('tfjs v2 second derivatives agree with float64 forward-over-reverse wit
         if (l.type === 'conv2d' && l.padding > 0) found.push('padded');
         if (l.type === 'conv2d' && l.stride > 1) found.push('strided');
         if (l.type === 'conv2d' && l.kernelHeight !== l.kernelWidth) found.push('non-square');
+        // The transposed convolution's hardest case: stride and padding together, windows overlapping.
+        if (l.type === 'conv2d' && l.stride > 1 && l.padding > 0 && Math.max(l.kernelHeight, l.kernelWidth) > l.stride) found.push('strided, padded, overlapping');
         if ((l.type === 'maxpool2d' || l.type === 'avgpool2d') && l.stride < l.size) found.push('overlapping pool');
       });
       return found;
     };
     const seen = new Set<string>();
     fc.statistics(caseArbitrary, (c) => (traits(c).forEach((t) => seen.add(t)), c.kind), { numRuns: 300, logger: (line) => console.info(line) });
-    expect([...seen].sort()).toEqual([...KINDS, 'relu', 'tanh', 'softplus', 'leaky-relu', 'mse', 'cross-entropy', 'padded', 'strided', 'non-square', 'overlapping pool'].sort());
+    expect([...seen].sort()).toEqual([...KINDS, 'relu', 'tanh', 'softplus', 'leaky-relu', 'mse', 'cross-entropy', 'padded', 'strided', 'non-square', 'strided, padded, overlapping', 'overlapping pool'].sort());
   });
 
   it('every HVP entry, along a random direction', () => {

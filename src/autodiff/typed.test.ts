@@ -83,6 +83,36 @@ describe('the typed-array float64 engine (backprop and the R-operator) agrees wi
     expect(widest).toBeGreaterThan(4);
   });
 
+  it('sums b + Σ w x in the field code\'s order, so both see the same kinks where rounding decides', () => {
+    // (b + w₀x₀) + w₁x₁ against (w₀x₀ + w₁x₁) + b: 1e-16 is lost next to 1 in one order and kept in the other.
+    const at = (bias: number, w1: number) => {
+      const net = networkIn(float64Field, { inputSize: 2, layers: [{ weights: [[1, w1]], bias: [bias], activation: 'relu' }, { weights: [[1]], activation: 'linear' }] });
+      const data = datasetIn(float64Field, { loss: 'mse', inputs: [[1, 1e-16]], targets: [[1]] });
+      return { net, data, problem: new Float64Problem(net, data) };
+    };
+    const clear = at(-1, 1); // field: (−1 + 1) + 1e-16 > 0
+    expect(Array.from(clear.problem.gradient())).toEqual(lossGradient(float64Field, clear.net, clear.data));
+    const kink = at(1e-16, -1e16); // field: (1e-16 + 1) − 1 = 0, a kink
+    expect(() => lossGradient(float64Field, kink.net, kink.data)).toThrow('pre-activation exactly 0');
+    expect(() => kink.problem.gradient()).toThrow('pre-activation exactly 0');
+  });
+
+  it('the cross-entropy gradient equals the field code\'s to a few thousand roundings of its largest entry', () => {
+    let reached = 0;
+    fc.assert(
+      fc.property(cases.filter((c) => c[2] === 'cross-entropy'), (c) => {
+        const { net, data, problem } = prepared(c);
+        const g = lossGradient(float64Field, net, data);
+        const scale = Math.max(...g.map(Math.abs));
+        reached += scale > 0 ? 1 : 0;
+        // Two float64 evaluations of the same sums (softmax, then sums over samples and units), in other orders.
+        problem.gradient().forEach((v, i) => expect(Math.abs(v - g[i]!), `entry ${i}`).toBeLessThanOrEqual(1e-12 * scale));
+      }),
+      runs(50),
+    );
+    expect(reached).toBeGreaterThan(0);
+  });
+
   it('refuses a kink and a wrong-sized vector', () => {
     const net = networkIn(float64Field, { inputSize: 1, layers: [{ weights: [[1]], bias: [0], activation: 'relu' }, { weights: [[1]], activation: 'linear' }] });
     const data = datasetIn(float64Field, { loss: 'mse', inputs: [[0]], targets: [[1]] });

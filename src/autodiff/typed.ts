@@ -147,8 +147,10 @@ export class Float64Problem {
     const N = this.N;
     this.layers.forEach((L, k) => {
       const B = this.buffers[k]!;
-      gemmABt(B.a, 0, this.input(k).a, 0, theta, L.w, N, L.out, L.in, false);
-      activate(L, k, theta, N, B);
+      // z = b + W x, summed from the bias as the field code sums it.
+      if (L.hasBias) for (let s = 0; s < N; s++) B.a.set(theta.subarray(L.b, L.b + L.out), s * L.out);
+      gemmABt(B.a, 0, this.input(k).a, 0, theta, L.w, N, L.out, L.in, L.hasBias);
+      activate(L, k, N, B);
     });
   }
 
@@ -318,18 +320,17 @@ export class Float64Problem {
 }
 
 /**
- * z (in `a`, bias not yet added) → a = φ(z) and aᵀ, φ′, φ″, one loop per kind
+ * z (in `a`) → a = φ(z) and aᵀ, φ′, φ″, one loop per kind
  * of activation. φ′ is undefined at a kink and at NaN: the field code's refusal.
  */
-function activate(L: Layer, k: number, theta: Float64Array, N: number, B: Buffers): void {
+function activate(L: Layer, k: number, N: number, B: Buffers): void {
   const { a, aT, d1, d2 } = B;
   const out = L.out;
-  const bias = L.hasBias ? L.b : -1;
   if (L.activation === 'linear') {
     for (let s = 0; s < N; s++) {
       for (let i = 0; i < out; i++) {
         const at = s * out + i;
-        const z = bias >= 0 ? a[at]! + theta[bias + i]! : a[at]!;
+        const z = a[at]!;
         a[at] = z;
         aT[i * N + s] = z;
         d1[at] = 1;
@@ -341,7 +342,7 @@ function activate(L: Layer, k: number, theta: Float64Array, N: number, B: Buffer
     for (let s = 0; s < N; s++) {
       for (let i = 0; i < out; i++) {
         const at = s * out + i;
-        const z = bias >= 0 ? a[at]! + theta[bias + i]! : a[at]!;
+        const z = a[at]!;
         if (!(z > 0 || z < 0)) throw new KinkError(s, k, i);
         const d = z > 0 ? 1 : below;
         const v = z > 0 ? z : below * z + 0; // + 0: relu gives 0, not −0
@@ -355,7 +356,7 @@ function activate(L: Layer, k: number, theta: Float64Array, N: number, B: Buffer
     for (let s = 0; s < N; s++) {
       for (let i = 0; i < out; i++) {
         const at = s * out + i;
-        const z = bias >= 0 ? a[at]! + theta[bias + i]! : a[at]!;
+        const z = a[at]!;
         let v: number;
         let d: number;
         if (tanh) {
@@ -406,6 +407,9 @@ function rowSums(out: Float64Array, at: number, x: Float64Array, rows: number, N
  * n × k at b0, all row-major, so every inner loop runs along two contiguous
  * rows. Blocks of 4 rows of A by 4 rows of B keep 16 sums in registers (each
  * load feeds four products); B's block stays in cache while A streams past.
+ * With `add` each sum starts from C's entry and adds the products in order,
+ * ((c + a₀b₀) + a₁b₁) + …: a bias put in C first is summed as the field code
+ * sums b + Σ w x, to the same bits, so both see the same kinks.
  */
 function gemmABt(C: Float64Array, c0: number, A: Float64Array, a0: number, B: Float64Array, b0: number, m: number, n: number, k: number, add: boolean): void {
   let j = 0;
@@ -420,8 +424,18 @@ function gemmABt(C: Float64Array, c0: number, A: Float64Array, a0: number, B: Fl
       const q1 = q0 + k;
       const q2 = q1 + k;
       const q3 = q2 + k;
+      const o0 = c0 + i * n + j;
+      const o1 = o0 + n;
+      const o2 = o1 + n;
+      const o3 = o2 + n;
       let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
       let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      if (add) {
+        c00 = C[o0]!; c01 = C[o0 + 1]!; c02 = C[o0 + 2]!; c03 = C[o0 + 3]!;
+        c10 = C[o1]!; c11 = C[o1 + 1]!; c12 = C[o1 + 2]!; c13 = C[o1 + 3]!;
+        c20 = C[o2]!; c21 = C[o2 + 1]!; c22 = C[o2 + 2]!; c23 = C[o2 + 3]!;
+        c30 = C[o3]!; c31 = C[o3 + 1]!; c32 = C[o3 + 2]!; c33 = C[o3 + 3]!;
+      }
       for (let l = 0; l < k; l++) {
         const x0 = B[p0 + l]!;
         const x1 = B[p1 + l]!;
@@ -436,18 +450,15 @@ function gemmABt(C: Float64Array, c0: number, A: Float64Array, a0: number, B: Fl
         y = A[q3 + l]!;
         c30 += y * x0; c31 += y * x1; c32 += y * x2; c33 += y * x3;
       }
-      let o = c0 + i * n + j;
-      store4(C, o, add, c00, c01, c02, c03);
-      o += n;
-      store4(C, o, add, c10, c11, c12, c13);
-      o += n;
-      store4(C, o, add, c20, c21, c22, c23);
-      o += n;
-      store4(C, o, add, c30, c31, c32, c33);
+      C[o0] = c00; C[o0 + 1] = c01; C[o0 + 2] = c02; C[o0 + 3] = c03;
+      C[o1] = c10; C[o1 + 1] = c11; C[o1 + 2] = c12; C[o1 + 3] = c13;
+      C[o2] = c20; C[o2 + 1] = c21; C[o2 + 2] = c22; C[o2 + 3] = c23;
+      C[o3] = c30; C[o3 + 1] = c31; C[o3 + 2] = c32; C[o3 + 3] = c33;
     }
     for (; i < m; i++) {
       const q = a0 + i * k;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      const o = c0 + i * n + j;
+      let s0 = add ? C[o]! : 0, s1 = add ? C[o + 1]! : 0, s2 = add ? C[o + 2]! : 0, s3 = add ? C[o + 3]! : 0;
       for (let l = 0; l < k; l++) {
         const y = A[q + l]!;
         s0 += y * B[p0 + l]!;
@@ -455,7 +466,7 @@ function gemmABt(C: Float64Array, c0: number, A: Float64Array, a0: number, B: Fl
         s2 += y * B[p2 + l]!;
         s3 += y * B[p3 + l]!;
       }
-      store4(C, c0 + i * n + j, add, s0, s1, s2, s3);
+      C[o] = s0; C[o + 1] = s1; C[o + 2] = s2; C[o + 3] = s3;
     }
   }
   for (; j < n; j++) {
@@ -466,7 +477,8 @@ function gemmABt(C: Float64Array, c0: number, A: Float64Array, a0: number, B: Fl
       const q1 = q0 + k;
       const q2 = q1 + k;
       const q3 = q2 + k;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      const o = c0 + i * n + j;
+      let s0 = add ? C[o]! : 0, s1 = add ? C[o + n]! : 0, s2 = add ? C[o + 2 * n]! : 0, s3 = add ? C[o + 3 * n]! : 0;
       for (let l = 0; l < k; l++) {
         const x = B[p + l]!;
         s0 += A[q0 + l]! * x;
@@ -474,32 +486,14 @@ function gemmABt(C: Float64Array, c0: number, A: Float64Array, a0: number, B: Fl
         s2 += A[q2 + l]! * x;
         s3 += A[q3 + l]! * x;
       }
-      const o = c0 + i * n + j;
-      C[o] = add ? C[o]! + s0 : s0;
-      C[o + n] = add ? C[o + n]! + s1 : s1;
-      C[o + 2 * n] = add ? C[o + 2 * n]! + s2 : s2;
-      C[o + 3 * n] = add ? C[o + 3 * n]! + s3 : s3;
+      C[o] = s0; C[o + n] = s1; C[o + 2 * n] = s2; C[o + 3 * n] = s3;
     }
     for (; i < m; i++) {
       const q = a0 + i * k;
-      let s = 0;
-      for (let l = 0; l < k; l++) s += A[q + l]! * B[p + l]!;
       const o = c0 + i * n + j;
-      C[o] = add ? C[o]! + s : s;
+      let s = add ? C[o]! : 0;
+      for (let l = 0; l < k; l++) s += A[q + l]! * B[p + l]!;
+      C[o] = s;
     }
-  }
-}
-
-function store4(C: Float64Array, o: number, add: boolean, s0: number, s1: number, s2: number, s3: number): void {
-  if (add) {
-    C[o] = C[o]! + s0;
-    C[o + 1] = C[o + 1]! + s1;
-    C[o + 2] = C[o + 2]! + s2;
-    C[o + 3] = C[o + 3]! + s3;
-  } else {
-    C[o] = s0;
-    C[o + 1] = s1;
-    C[o + 2] = s2;
-    C[o + 3] = s3;
   }
 }

@@ -122,17 +122,17 @@ export interface LayeredConformance {
 
 const invariance = (v: Verdict | undefined) => (v === 'invariant' ? 'invariant' : v === 'error' || v === undefined ? v : 'not-invariant');
 
+/** What is read of vitest's JSON report (summary.ts's VitestJson). */
+interface SuiteResults {
+  testResults: { name: string; assertionResults: { status: string; meta?: { layered?: LayeredResult } }[] }[];
+}
+
 /**
  * The layered matrices from the suite's results: every check that recorded
  * layered verdicts, per architecture, rows in the order of `metrics` (the
  * registry; others after), each cell held to its known answer and compared
  * with the MLP matrix's row for the same metric.
  */
-/** What is read of vitest's JSON report (summary.ts's VitestJson). */
-interface SuiteResults {
-  testResults: { name: string; assertionResults: { status: string; meta?: { layered?: LayeredResult } }[] }[];
-}
-
 export function layeredConformance(json: SuiteResults, metrics: readonly Pick<Metric, 'id' | 'title' | 'architectures'>[], mlp: ConformanceMatrix | undefined, root: string): LayeredConformance {
   const order = new Map(metrics.map((m, i) => [m.id, i]));
   const matrices = LAYERED_ARCHITECTURES.map((architecture): LayeredMatrix => {
@@ -205,7 +205,8 @@ export function layeredMarkdown(l: LayeredConformance, theoryHref: string): stri
       out.push('No check of this run reported verdicts on this architecture.');
     } else {
       const cases = [...new Set(m.rows.map((r) => r.runs))].sort((a, b) => b - a);
-      out.push(`${m.rows.length} metrics × ${m.families.length} families, ${cases.join(' or ')} cases per cell (the Monte-Carlo rows fewer).`, '');
+      const sampled = m.rows.some((r) => r.sampled) ? ' (the Monte-Carlo rows fewer)' : '';
+      out.push(`${m.rows.length} metrics × ${m.families.length} families, ${cases.join(' or ')} cases per cell${sampled}.`, '');
       out.push(`| metric | ${m.families.join(' | ')} | compared with the MLP row |`, `|---|${m.families.map(() => '---').join('|')}|---|`);
       for (const r of m.rows) {
         const diff = differencesText(r);

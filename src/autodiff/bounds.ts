@@ -235,6 +235,24 @@ export const KERNEL_ROUNDINGS = 16;
  * plus the softmax for cross-entropy. First order, like the rest of the file.
  */
 export function smoothHessianErrorBound(net: Network<number>, data: Dataset<number>, opts: HessianBoundOptions): number[][] {
+  const { g, own, leaves } = smoothBoundParts(net, data, opts);
+  // Always by products (forward-over-reverse), the structure double backprop also has.
+  const A = hessianByProducts(majorantField, leaves.net, leaves.data);
+  return A.map((row) => row.map((x) => g * x.a * own));
+}
+
+/**
+ * The same for the gradient, for every activation and both losses: γ_m times
+ * the gradient's majorant, with the Hessian's rounding count m (which counts
+ * φ″ too: an over-count here, so still a bound).
+ */
+export function smoothGradientErrorBound(net: Network<number>, data: Dataset<number>, opts: HessianBoundOptions): number[] {
+  const { g, own, leaves } = smoothBoundParts(net, data, opts);
+  return lossGradient(majorantField, leaves.net, leaves.data).map((x) => g * x.a * own);
+}
+
+/** γ_m (with the input perturbation), the bound's own rounding, and the network and data as majorant leaves. */
+function smoothBoundParts(net: Network<number>, data: Dataset<number>, opts: HessianBoundOptions) {
   const N = data.inputs.length;
   const K = net.layers.length;
   const O = net.layers[K - 1]!.weights.length;
@@ -243,10 +261,10 @@ export function smoothHessianErrorBound(net: Network<number>, data: Dataset<numb
   if (data.loss === 'cross-entropy') m += 2 * O + 3 * KERNEL_ROUNDINGS;
   const rho = opts.inputPerturbation ?? 0;
   const leaf = (x: number) => majorant(x, Math.abs(x));
-  // Always by products (forward-over-reverse), the structure double backprop also has.
-  const A = hessianByProducts(majorantField, mapNetwork(net, leaf), { ...data, inputs: data.inputs.map((x) => x.map(leaf)), targets: data.loss === 'mse' ? data.targets.map((y) => y.map(leaf)) : data.targets } as Dataset<Majorant>);
+  const leaves = {
+    net: mapNetwork(net, leaf),
+    data: { ...data, inputs: data.inputs.map((x) => x.map(leaf)), targets: data.loss === 'mse' ? data.targets.map((y) => y.map(leaf)) : data.targets } as Dataset<Majorant>,
+  };
   // ρ relative error on each converted leaf counts as that many more roundings of size u.
-  const g = gamma(m, opts.u) + (m * rho) / (1 - m * rho);
-  const own = 1 + gamma(m + 4, FLOAT64_UNIT_ROUNDOFF);
-  return A.map((row) => row.map((x) => g * x.a * own));
+  return { g: gamma(m, opts.u) + (m * rho) / (1 - m * rho), own: 1 + gamma(m + 4, FLOAT64_UNIT_ROUNDOFF), leaves };
 }

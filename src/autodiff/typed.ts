@@ -20,8 +20,10 @@
 import { KinkError } from '../field/errors.js';
 import type { ActivationName, Dataset, Network } from '../network/types.js';
 import { checkCompatible } from '../network/json.js';
-import { flatten } from '../network/flat.js';
-import { assertDenseFits, FLOAT_ENTRY_BYTES } from '../linalg/dense.js';
+import { flatten, parameterCount, parameterOffsets } from '../network/flat.js';
+import { shapeOf } from '../network/types.js';
+import { PIECEWISE_LINEAR } from './derivatives.js';
+import { denseHessian } from '../linalg/dense.js';
 
 interface Layer {
   out: number;
@@ -29,7 +31,7 @@ interface Layer {
   activation: ActivationName;
   slope: number;
   hasBias: boolean;
-  /** Offsets of W (row-major) and b in θ. */
+  /** Offsets of W (row-major) and b (−1 without a bias) in θ. */
   w: number;
   b: number;
   /** φ″ ≡ 0 (piecewise linear): no φ″ buffer and no φ″ term in R{δ}. */
@@ -57,8 +59,6 @@ interface Buffers {
   RdeltaT: Float64Array;
 }
 
-const PIECEWISE_LINEAR: readonly ActivationName[] = ['relu', 'leaky-relu', 'abs', 'linear'];
-
 /** A network and dataset held as typed arrays, for repeated loss, gradient and HVP calls at any θ. */
 export class Float64Problem {
   readonly size: number;
@@ -81,19 +81,19 @@ export class Float64Problem {
     private readonly data: Dataset<number>,
   ) {
     checkCompatible(net, data);
-    let at = 0;
-    let fanIn = net.inputSize;
-    this.layers = net.layers.map((l) => {
-      const layer: Layer = { out: l.weights.length, in: fanIn, activation: l.activation, slope: l.slope ?? 0, hasBias: l.bias !== undefined, w: at, b: -1, linearPieces: PIECEWISE_LINEAR.includes(l.activation) };
-      at += layer.out * fanIn;
-      if (layer.hasBias) {
-        layer.b = at;
-        at += layer.out;
-      }
-      fanIn = layer.out;
-      return layer;
-    });
-    this.size = at;
+    const shape = shapeOf(net);
+    const { weightOffset, biasOffset, fanIn } = parameterOffsets(shape);
+    this.layers = net.layers.map((l, k) => ({
+      out: l.weights.length,
+      in: fanIn[k]!,
+      activation: l.activation,
+      slope: l.slope ?? 0,
+      hasBias: l.bias !== undefined,
+      w: weightOffset[k]!,
+      b: biasOffset[k]!,
+      linearPieces: PIECEWISE_LINEAR.includes(l.activation),
+    }));
+    this.size = parameterCount(shape);
     this.theta = Float64Array.from(flatten(net));
     const N = (this.N = data.inputs.length);
     this.inputs = Float64Array.from(data.inputs.flat());
@@ -308,14 +308,7 @@ export class Float64Problem {
 
   /** Dense Hessian from P products with the unit vectors, symmetrised. */
   hessian(theta: ArrayLike<number> = this.theta): number[][] {
-    assertDenseFits(this.size, FLOAT_ENTRY_BYTES, 'Hessian');
-    const e = new Float64Array(this.size);
-    const columns = Array.from({ length: this.size }, (_, j) => {
-      e.fill(0);
-      e[j] = 1;
-      return this.hvp(e, theta);
-    });
-    return columns.map((_, i) => columns.map((col, j) => (columns[i]![j]! + col[i]!) / 2));
+    return denseHessian(this.size, (v) => this.hvp(v, theta));
   }
 }
 

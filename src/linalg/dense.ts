@@ -23,3 +23,10 @@ export function assertDenseFits(n: number, entryBytes: number, what: string): vo
   const gib = (n * n * entryBytes) / 2 ** 30;
   throw new InputError('network', `${n} parameters`, `at most ${limit} parameters for a dense ${what} (${n}² entries, about ${gib.toFixed(gib < 10 ? 1 : 0)} GiB); use Hessian-vector products instead (Lanczos for the spectral norm, Hutch++ for the trace: flatcheck eval does this above 1000 parameters), the diagonal alone (lossHessianDiagonal), or --engine tfjs`);
 }
+
+/** Dense Hessian from P HVPs with the unit vectors, symmetrised (H + Hᵀ)/2. */
+export function denseHessian(size: number, hvp: (v: number[]) => ArrayLike<number>): number[][] {
+  assertDenseFits(size, FLOAT_ENTRY_BYTES, 'Hessian');
+  const columns = Array.from({ length: size }, (_, j) => hvp(Array.from({ length: size }, (_, i) => (i === j ? 1 : 0))));
+  return columns.map((_, i) => columns.map((col, j) => (columns[i]![j]! + col[i]!) / 2));
+}

@@ -6,7 +6,7 @@
 import { tf } from './backend.js';
 import type { Dataset, Network } from '../network/types.js';
 import { datasetTensors, lossTensor, thetaTensor, TWICE_DIFFERENTIABLE, type SmoothOps, type TensorData } from './network.js';
-import { assertDenseFits, FLOAT_ENTRY_BYTES } from '../linalg/dense.js';
+import { denseHessian } from '../linalg/dense.js';
 
 /**
  * Runs `make` in a tidy scope and reads its result outside it: tf.tidy walks
@@ -57,13 +57,6 @@ export function hvpOfNumbers(derivatives: ThetaDerivatives, theta: tf.Tensor1D, 
   if (v.length !== theta.size) throw new RangeError(`hvp: expected a vector of ${theta.size} entries, got ${v.length}`);
   // Float32Array.from: tf.tensor1d on a number[] walks it as a nested array first.
   return read(() => derivatives.hvp(theta, tf.tensor1d(Float32Array.from(v), 'float32')));
-}
-
-/** Dense Hessian from P HVPs with the unit vectors, symmetrised (H + Hᵀ)/2. */
-export function denseHessian(size: number, hvp: (v: number[]) => number[]): number[][] {
-  assertDenseFits(size, FLOAT_ENTRY_BYTES, 'Hessian');
-  const columns = Array.from({ length: size }, (_, j) => hvp(Array.from({ length: size }, (_, i) => (i === j ? 1 : 0))));
-  return columns.map((_, i) => columns.map((col, j) => (columns[i]![j]! + col[i]!) / 2));
 }
 
 /**

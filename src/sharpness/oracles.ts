@@ -4,7 +4,7 @@ import { loss } from '../network/forward.js';
 import { unflatten } from '../network/flat.js';
 import type { Dataset, Network } from '../network/types.js';
 import { lossGradient } from '../autodiff/derivatives.js';
-import { withThetaTensor, type TensorProblem } from '../tensor/derivatives.js';
+import { withThetaTensor, type TensorProblemBase } from '../tensor/derivatives.js';
 import type { LossOracle } from './maximiser.js';
 
 /** The float64 analytic engine as a loss oracle. */
@@ -15,8 +15,8 @@ export function float64Oracle(net: Network<number>, data: Dataset<number>): Loss
   };
 }
 
-/** The TensorFlow.js engine (float32) as a loss oracle: TensorProblem, or TensorProblemV2 (the same two methods). */
-export function tensorOracle(problem: Pick<TensorProblem, 'loss' | 'gradient'>): LossOracle {
+/** The TensorFlow.js engine (float32) as a loss oracle: TensorProblem or TensorProblemV2. */
+export function tensorOracle(problem: TensorProblemBase): LossOracle {
   return {
     loss: (theta) => withThetaTensor(theta, (t) => problem.loss(t)),
     gradient: (theta) => withThetaTensor(theta, (t) => problem.gradient(t)),

@@ -4,7 +4,7 @@ import { InputError, UsageError } from '../../field/errors.js';
 import type { Scalar } from '../../field/field.js';
 import { float64Field, fractionToNumber } from '../../field/index.js';
 import { chosenExactField, exactValueToFraction, type ExactValue } from '../../field/terminating.js';
-import { datasetIn, loss, networkIn, parameterCount, shapeOf, type Dataset, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
+import { datasetIn, loss, networkIn, parameterCount, shapeOf, type ScalarDataset, type ScalarNetwork } from '../../network/index.js';
 import { networkV2In, parameterCountV2, type NetworkV2 } from '../../network/v2.js';
 import { lossV2, recordV2 } from '../../network/v2-forward.js';
 import { PIECEWISE_LINEAR, lossGradient, lossHessian, lossHessianDiagonal, samplePasses } from '../../autodiff/derivatives.js';
@@ -174,7 +174,8 @@ async function evalV2(metric: Metric, engine: Engine, raw: NetworkV2<Scalar>, ra
   // The same kink rule in every engine: float64's reverse mode refuses a kink or a tied max-pool window where doubles land, tfjs would silently take a side.
   if (engine === 'tfjs' && metric !== 'loss') recordV2(F, net, data.inputs, P);
   // TensorFlow.js only for this engine.
-  const problem = engine === 'tfjs' ? await tensorProblemV2(net, data) : undefined;
+  const tensor = engine === 'tfjs' ? await import('../../tensor/index.js') : undefined;
+  const problem = tensor ? (await tensor.initTensorBackend(), new tensor.TensorProblemV2(net, data)) : undefined;
   let result: Value;
   try {
     const hvp: Hvp = (v) => problem?.hvp(v) ?? lossHessianVectorProductV2(F, net, data, v);
@@ -187,13 +188,6 @@ async function evalV2(metric: Metric, engine: Engine, raw: NetworkV2<Scalar>, ra
     problem?.dispose();
   }
   return result;
-}
-
-/** The v2 tensor engine, its backend ready. */
-async function tensorProblemV2(net: NetworkV2<number>, data: Dataset<number>) {
-  const [{ initTensorBackend }, { TensorProblemV2 }] = await Promise.all([import('../../tensor/backend.js'), import('../../tensor/v2.js')]);
-  await initTensorBackend();
-  return new TensorProblemV2(net, data);
 }
 
 export async function evalCommand(argv: string[]): Promise<CommandResult> {

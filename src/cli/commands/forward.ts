@@ -27,7 +27,7 @@ function inFieldV2<T>(F: Field<T>, net: NetworkV2<Scalar>, data: ScalarDataset) 
 
 /** A v2 network that is not an MLP, in TensorFlow.js (float32; train-mode batch norm included). */
 async function inTensorsV2(net: NetworkV2<Scalar>, data: ScalarDataset) {
-  const [{ initTensorBackend }, { TensorProblemV2 }] = await Promise.all([import('../../tensor/backend.js'), import('../../tensor/v2.js')]); // TensorFlow.js only for this field
+  const { initTensorBackend, TensorProblemV2 } = await import('../../tensor/index.js'); // TensorFlow.js only for this field
   const backend = await initTensorBackend();
   const problem = new TensorProblemV2(networkV2In(float64Field, net), datasetIn(float64Field, data));
   try {

@@ -13,8 +13,7 @@ import { lossV2 } from '../../network/v2-forward.js';
 import { PIECEWISE_LINEAR, samplePasses } from '../../autodiff/derivatives.js';
 import { lossGradientV2 } from '../../autodiff/v2.js';
 import { applySymmetry } from '../../symmetry/index.js';
-import { initTensorBackend, TensorProblem } from '../../tensor/index.js';
-import { TensorProblemV2 } from '../../tensor/v2.js';
+import { initTensorBackend, TensorProblem, TensorProblemV2 } from '../../tensor/index.js';
 import {
   certifySharpnessWitness, checkSharpnessClaim, checkSharpnessClaimAt, findSharpnessWitness, float64Oracle, maximiseSharpness, randomSubspace, tensorOracle,
   type CheckedClaim, type ExactRegion, type LossOracle, type SharpnessRegion,

@@ -30,6 +30,13 @@ function hessiansAgree(c: Case, typedHessian: (problem: Float64Problem, net: Net
   return typedHessian(problem, net).every((row, i) => row.every((v, j) => Math.abs(v - H[i]![j]!) <= 2 * b[i]![j]!));
 }
 
+/** Widths and sample counts past one 4 × 4 block of the product kernel, with remainders. */
+const wide = fc.tuple(
+  networkArbitrary({ activations: ['relu', 'tanh'], weights: 'dyadic', maxHidden: 2, maxWidth: 11, maxInput: 6, minOutput: 2, maxOutput: 4 }),
+  rawDatasetArbitrary({ values: 'dyadic', minSamples: 5, maxSamples: 9 }),
+  fc.constantFrom('mse' as const, 'cross-entropy' as const),
+);
+
 /** Every gradient entry within both engines' float64 bounds of the field code's: the mse bound, or the majorant bound for cross-entropy. */
 function gradientsAgree(net: Network<number>, data: Dataset<number>, problem: Float64Problem): void {
   const g = lossGradient(float64Field, net, data);
@@ -64,11 +71,6 @@ describe('the typed-array float64 engine (backprop and the R-operator) agrees wi
   });
 
   it('past one 4 × 4 block of the product kernel (widths and sample counts over 4, with remainders): gradient and Hessian within the bounds', () => {
-    const wide = fc.tuple(
-      networkArbitrary({ activations: ['relu', 'tanh'], weights: 'dyadic', maxHidden: 2, maxWidth: 11, maxInput: 6, minOutput: 2, maxOutput: 4 }),
-      rawDatasetArbitrary({ values: 'dyadic', minSamples: 5, maxSamples: 9 }),
-      fc.constantFrom('mse' as const, 'cross-entropy' as const),
-    );
     let widest = 0;
     fc.assert(
       fc.property(wide, (c) => {
@@ -80,6 +82,21 @@ describe('the typed-array float64 engine (backprop and the R-operator) agrees wi
       runs(20),
     );
     expect(widest).toBeGreaterThan(4);
+  });
+
+  it('negative control: a Hessian whose weights of units past the first four of a layer are dropped is caught on those wide networks', () => {
+    const firstBlockOnly = (p: Float64Problem, net: Network<number>) => {
+      const { weightOffset, biasOffset, fanIn } = parameterOffsets(shapeOf(net));
+      // The unit (output row) a parameter belongs to: W_k row-major, then b_k.
+      const unit = (i: number) => {
+        const k = weightOffset.filter((o) => o <= i).length - 1;
+        const b = biasOffset[k]!;
+        return b >= 0 && i >= b ? i - b : Math.floor((i - weightOffset[k]!) / fanIn[k]!);
+      };
+      return p.hessian().map((row, i) => row.map((v, j) => (unit(i) < 4 && unit(j) < 4 ? v : 0)));
+    };
+    const caught = expectFailure(fc.property(wide, (c) => hessiansAgree(c, firstBlockOnly)), runs(20));
+    console.info(`typed engine without units past the first block: caught, widths [${shapeOf(caught.counterexample[0][0]).sizes.join(', ')}], seed ${caught.seed}`);
   });
 
   it('sums b + Σ w x in the field code\'s order, so both see the same kinks where rounding decides', () => {

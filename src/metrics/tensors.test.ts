@@ -51,7 +51,8 @@ describe('each in-process evaluation runs in its own tfjs scope', () => {
     const slow = defineMetric({
       id: 'slow',
       evaluate: async (ctx) => {
-        await sleep(20);
+        // Far past the 5 ms limit: on a loaded machine a 20 ms sleep once finished before the limit's timer ran.
+        await sleep(200);
         try {
           return ctx.tf.tf.sum(ctx.tf.tf.ones([3])).dataSync()[0]!;
         } catch (e) {
@@ -64,7 +65,7 @@ describe('each in-process evaluation runs in its own tfjs scope', () => {
     await inProcess(defineMetric({ id: 'warm', evaluate: (ctx) => ctx.tf.tf.tidy(() => ctx.tf.tf.sum(ctx.tf.theta).dataSync()[0]!) }))(net, data);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 30; i++) await expect(run(net, data)).rejects.toThrow(new MetricFailure('timed out after 5 ms'));
-    await sleep(60);
+    await sleep(400);
     expect(late).toHaveLength(30);
     expect((late[0] as Error).message).toMatch(/^ctx\.tf was used after its evaluation ended \(it returned or timed out\)/);
     expect(tf.memory().numTensors).toBe(before);
